@@ -1,0 +1,22 @@
+using System.CommandLine;
+using System.Reflection;
+
+namespace OpenDesk.Serve;
+
+/// <summary>The <c>opendesk</c> command line: one place that builds the command tree.</summary>
+internal static class Cli
+{
+    public static string Version { get; } =
+        typeof(Cli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? "0.0.0";
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand(
+            "OpenDesk: a computer-use server for AI agents. Drive this desktop or paired machines on the LAN over MCP, "
+            + "Semantic Kernel or OpenAI function calling.");
+        return root;
+    }
+
+    public static Task<int> InvokeAsync(string[] args) => Build().Parse(args).InvokeAsync();
+}

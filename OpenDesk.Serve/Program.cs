@@ -1,0 +1,3 @@
+using OpenDesk.Serve;
+
+return await Cli.InvokeAsync(args);

@@ -1,0 +1,2 @@
+Console.WriteLine("OpenDesk evals: no scenarios yet.");
+return 0;
