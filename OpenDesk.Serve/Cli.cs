@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
+using OpenDesk.Serve.Commands;
 
 namespace OpenDesk.Serve;
 
@@ -15,6 +16,10 @@ internal static class Cli
         var root = new RootCommand(
             "OpenDesk: a computer-use server for AI agents. Drive this desktop or paired machines on the LAN over MCP, "
             + "Semantic Kernel or OpenAI function calling.");
+
+        // One line per command; each command lives in Commands/<Name>Command.cs with a static Create().
+        root.Subcommands.Add(VersionCommand.Create());
+
         return root;
     }
 
