@@ -1,0 +1,106 @@
+using System.Globalization;
+
+namespace OpenDesk.Remote.Server;
+
+/// <summary>
+/// One-line, human-readable summaries of calls for the audit log and the console approver. They never carry raw
+/// parameters: typed text and file contents appear only as lengths.
+/// </summary>
+internal static class CallSummary
+{
+    private const int MaxShown = 80;
+
+    public static string Summarise(string method, IReadOnlyDictionary<string, object?>? parameters)
+    {
+        var p = new ParamReader(parameters ?? new Dictionary<string, object?>());
+        try
+        {
+            return method switch
+            {
+                "input.pointer" => Pointer(p.Map("event")),
+                "input.key" => Key(p.Map("event")),
+                "input.text" => Inv($"type {(p.Map("text_input")?.GetValueOrDefault("text") as string)?.Length ?? 0} chars"),
+                "display.capture" => p.String("display_id") is { } id ? $"capture display {Quote(id)}" : "capture the screen",
+                "display.subscribe" => Inv($"stream the screen at {p.Number("fps") ?? 30:0.#} fps"),
+                "input.subscribe" => "watch input events",
+                "windows.focus" => $"focus window {Quote(p.String("window_id"))}",
+                "windows.move" => $"move window {Quote(p.String("window_id"))}",
+                "windows.close" => $"close window {Quote(p.String("window_id"))}",
+                "apps.open" => $"open app {Quote(p.String("name"))}",
+                "apps.close" => $"close app {Quote(p.String("name"))}",
+                "apps.focus" => $"focus app {Quote(p.String("name"))}",
+                "ui.action" => $"ui action {Quote(p.String("action") ?? "click")} on {Quote(p.Map("element")?.GetValueOrDefault("name") as string ?? p.Map("element")?.GetValueOrDefault("role") as string)}",
+                "ui.tree" => "read the accessibility tree",
+                "clipboard.read" => "read the clipboard",
+                "clipboard.write" => Inv($"write the clipboard ({CountEntries(p.Map("contents"))} entries)"),
+                "fs.read" => $"read file {Quote(p.String("path"))}",
+                "fs.write" => Inv($"write {(p.Value("data") as byte[])?.Length ?? 0} bytes to {Quote(p.String("path"))}"),
+                "fs.list" => $"list {Quote(p.String("path"))}",
+                "fs.stat" => $"stat {Quote(p.String("path"))}",
+                "fs.delete" => $"delete {Quote(p.String("path"))}",
+                "fs.move" => $"move {Quote(p.String("src"))} → {Quote(p.String("dst"))}",
+                "fs.mkdir" => $"make directory {Quote(p.String("path"))}",
+                "process.shell" => $"run shell: {Quote(p.String("command"))}",
+                "process.exec" => $"run {Quote(FirstArg(p.Value("argv")))}" + Inv($" ({ArgCount(p.Value("argv"))} args)"),
+                "process.list" => "list processes",
+                "power.lock" => "lock the screen",
+                _ => method,
+            };
+        }
+        catch (InvalidCastException)
+        {
+            return method;
+        }
+    }
+
+    private static string Pointer(IReadOnlyDictionary<string, object?>? e)
+    {
+        if (e is null)
+        {
+            return "send a pointer event";
+        }
+
+        string action = e.GetValueOrDefault("action") as string ?? "move";
+        var point = e.GetValueOrDefault("point") as IReadOnlyDictionary<string, object?>;
+        double x = ParamReader.ToDouble(point?.GetValueOrDefault("x")) ?? 0;
+        double y = ParamReader.ToDouble(point?.GetValueOrDefault("y")) ?? 0;
+        string button = e.GetValueOrDefault("button") is string b && action is "down" or "up" ? $"{b} " : "";
+        return Inv($"send pointer {button}{action} at ({x:0.##}, {y:0.##})");
+    }
+
+    private static string Key(IReadOnlyDictionary<string, object?>? e)
+    {
+        if (e is null)
+        {
+            return "send a key event";
+        }
+
+        string action = e.GetValueOrDefault("action") as string ?? "down";
+        string keysym = e.GetValueOrDefault("keysym") as string ?? "?";
+
+        // Single printable characters could spell out a password one event at a time: do not log them.
+        string shown = keysym.Length == 1 ? "a character key" : Quote(keysym);
+        return $"send key {action} {shown}";
+    }
+
+    private static int CountEntries(IReadOnlyDictionary<string, object?>? contents)
+        => contents?.GetValueOrDefault("entries") is System.Collections.ICollection c ? c.Count : 0;
+
+    private static string? FirstArg(object? argv)
+        => argv is System.Collections.IList { Count: > 0 } list ? list[0] as string : null;
+
+    private static int ArgCount(object? argv) => argv is System.Collections.ICollection c ? Math.Max(0, c.Count - 1) : 0;
+
+    private static string Quote(string? value)
+    {
+        if (value is null)
+        {
+            return "'?'";
+        }
+
+        string oneLine = value.ReplaceLineEndings(" ");
+        return oneLine.Length <= MaxShown ? $"'{oneLine}'" : $"'{oneLine[..(MaxShown - 1)]}…'";
+    }
+
+    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
