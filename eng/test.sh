@@ -7,9 +7,11 @@ cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 bash eng/install-packages.sh || exit 1
-if [ -f tests/npm/package.json ]; then
-  bash tests/npm/setup.sh || exit 1
-fi
+# npm packages of node-based tests (real MCP clients, LangChain.js): each folder brings its own setup.sh.
+for setup in tests/*/setup.sh; do
+  [ -f "$setup" ] || continue
+  bash "$setup" || { echo "0 passed, 1 failed ($setup failed)"; exit 1; }
+done
 
 dotnet build OpenDesk.sln -c Release -warnaserror 2>&1 | tail -n 3
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "0 passed, 1 failed (build failed)"; exit 1; }
