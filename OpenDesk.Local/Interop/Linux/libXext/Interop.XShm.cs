@@ -1,0 +1,36 @@
+using System.Runtime.InteropServices;
+
+namespace OpenDesk.Local;
+
+internal static unsafe partial class Interop
+{
+    /// <summary>MIT-SHM (libXext): used together, so in one file.</summary>
+    internal static partial class XShm
+    {
+        /// <summary><c>XShmSegmentInfo</c> (X11/extensions/XShm.h).</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct XShmSegmentInfo
+        {
+            public nuint ShmSeg;
+            public int ShmId;
+            public IntPtr ShmAddr;
+            public int ReadOnly;
+        }
+
+        [LibraryImport(Libraries.Xext)]
+        internal static partial int XShmQueryExtension(SafeDisplayHandle display);
+
+        [LibraryImport(Libraries.Xext)]
+        internal static partial IntPtr XShmCreateImage(SafeDisplayHandle display, IntPtr visual, uint depth, int format, IntPtr data,
+            XShmSegmentInfo* shminfo, uint width, uint height);
+
+        [LibraryImport(Libraries.Xext)]
+        internal static partial int XShmAttach(SafeDisplayHandle display, XShmSegmentInfo* shminfo);
+
+        [LibraryImport(Libraries.Xext)]
+        internal static partial int XShmDetach(SafeDisplayHandle display, XShmSegmentInfo* shminfo);
+
+        [LibraryImport(Libraries.Xext)]
+        internal static partial int XShmGetImage(SafeDisplayHandle display, nuint drawable, IntPtr image, int x, int y, nuint planeMask);
+    }
+}

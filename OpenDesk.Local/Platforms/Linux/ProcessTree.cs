@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.Versioning;
+
+namespace OpenDesk.Local.Platforms.Linux;
+
+/// <summary>Reads processes from <c>/proc</c>.</summary>
+[SupportedOSPlatform("linux")]
+internal static class ProcessTree
+{
+    /// <summary>(pid, ppid, comm) of every process, read from <c>/proc/*/stat</c>.</summary>
+    public static List<(int Pid, int Ppid, string Name)> Snapshot()
+    {
+        var result = new List<(int, int, string)>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
+
+                // "pid (comm) state ppid ...": comm may contain spaces and parentheses, so cut at the last ')'.
+                int open = stat.IndexOf('(', StringComparison.Ordinal), close = stat.LastIndexOf(')');
+                if (open < 0 || close < open)
+                {
+                    continue;
+                }
+
+                string name = stat[(open + 1)..close];
+                string[] rest = stat[(close + 2)..].Split(' ');
+                int ppid = rest.Length > 1 && int.TryParse(rest[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int pp) ? pp : 0;
+                result.Add((pid, ppid, name));
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return result;
+    }
+
+    public static IReadOnlyList<string> Cmdline(int pid)
+    {
+        try
+        {
+            string raw = File.ReadAllText($"/proc/{pid}/cmdline");
+            return raw.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>All descendants of <paramref name="roots"/>, deepest first.</summary>
+    public static List<int> Descendants(IEnumerable<int> roots)
+    {
+        var all = Snapshot();
+        var children = all.GroupBy(p => p.Ppid).ToDictionary(g => g.Key, g => g.Select(p => p.Pid).ToList());
+        var result = new List<int>();
+        var stack = new Stack<int>(roots);
+        while (stack.Count > 0)
+        {
+            int pid = stack.Pop();
+            if (children.TryGetValue(pid, out var kids))
+            {
+                foreach (int k in kids)
+                {
+                    result.Add(k);
+                    stack.Push(k);
+                }
+            }
+        }
+
+        result.Reverse();
+        return result;
+    }
+
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            // A zombie still has /proc/pid; treat state Z as gone.
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            int close = stat.LastIndexOf(')');
+            return close < 0 || close + 2 >= stat.Length || stat[close + 2] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>Waits for the PIDs to exit; SIGKILLs the ones still alive after <paramref name="timeout"/>.</summary>
+    public static void WaitForExitOrKill(IReadOnlyCollection<int> pids, TimeSpan timeout)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < timeout && pids.Any(IsAlive))
+        {
+            Thread.Sleep(20);
+        }
+
+        foreach (int pid in pids.Where(IsAlive))
+        {
+            _ = Interop.Libc.kill(pid, Interop.Libc.SIGKILL);
+        }
+    }
+}

@@ -1,0 +1,400 @@
+using System.Runtime.Versioning;
+using System.Text;
+using OpenDesk.Core;
+
+namespace OpenDesk.Local.Platforms.Linux;
+
+/// <summary>
+/// Synthetic input through XTEST. Characters that are not on the keyboard map are typed by temporarily binding their
+/// keysym to a spare keycode (as xdotool does) and restoring the mapping afterwards.
+/// </summary>
+[SupportedOSPlatform("linux")]
+internal sealed class X11Input : IDisposable
+{
+    // Clients refresh their keymap lazily when they see MappingNotify; give them time to do so before the
+    // temporary bindings are removed again (xdotool has the same delay).
+    private static readonly TimeSpan s_remapGrace = TimeSpan.FromMilliseconds(80);
+
+    private readonly X11Connection _x;
+    private readonly SemaphoreSlim _typing = new(1, 1);
+    private readonly int _minKeycode;
+    private readonly int _maxKeycode;
+
+    public X11Input(X11Connection x)
+    {
+        _x = x;
+        lock (_x.Gate)
+        {
+            Available = Interop.Xtst.XTestQueryExtension(_x.Handle, out _, out _, out _, out _) != 0;
+            _ = Interop.Xlib.XDisplayKeycodes(_x.Handle, out _minKeycode, out _maxKeycode);
+        }
+    }
+
+    public bool Available { get; }
+
+    public Point CursorPosition()
+    {
+        lock (_x.Gate)
+        {
+            _ = Interop.Xlib.XQueryPointer(_x.Handle, _x.Root, out _, out _, out int rx, out int ry, out _, out _, out _);
+            return new Point(rx, ry);
+        }
+    }
+
+    public void Pointer(PointerEvent e)
+    {
+        int x = (int)Math.Round(e.Point.X), y = (int)Math.Round(e.Point.Y);
+        var mods = ModifierKeysyms(e.Modifiers);
+        lock (_x.Gate)
+        {
+            X11Connection.ClearError();
+            PressKeysyms(mods, press: true);
+            _ = Interop.Xtst.XTestFakeMotionEvent(_x.Handle, -1, x, y, 0);
+            switch (e.Action)
+            {
+                case PointerAction.Move:
+                    break;
+                case PointerAction.Down:
+                case PointerAction.Up:
+                    _ = Interop.Xtst.XTestFakeButtonEvent(_x.Handle, ButtonNumber(e.Button ?? MouseButton.Left), e.Action == PointerAction.Down ? 1 : 0, 0);
+                    break;
+                case PointerAction.Scroll:
+                    Scroll(e.Dy, 4, 5);
+                    Scroll(e.Dx, 6, 7);
+                    break;
+                default:
+                    throw new InvalidArgumentException($"Unknown pointer action {e.Action}.");
+            }
+
+            PressKeysyms(mods, press: false, reverse: true);
+            Check("pointer");
+        }
+    }
+
+    public void Key(KeyEvent e)
+    {
+        var keysyms = new List<nuint>(ModifierKeysyms(e.Modifiers));
+        foreach (string part in KeyNames.SplitChord(e.Keysym))
+        {
+            nuint sym = KeyNames.ToKeysym(part);
+            if (sym == 0)
+            {
+                throw new InvalidArgumentException($"Unknown key name '{part}'.", new Dictionary<string, object?> { ["key"] = part });
+            }
+
+            keysyms.Add(sym);
+        }
+
+        lock (_x.Gate)
+        {
+            X11Connection.ClearError();
+            if (e.Action == KeyAction.Down)
+            {
+                foreach (nuint sym in keysyms)
+                {
+                    PressKeysymWithLevel(sym, press: true);
+                }
+            }
+            else
+            {
+                for (int i = keysyms.Count - 1; i >= 0; i--)
+                {
+                    PressKeysymWithLevel(keysyms[i], press: false);
+                }
+            }
+
+            Check("key");
+        }
+    }
+
+    public async ValueTask TypeAsync(TextInput input, CancellationToken cancellationToken)
+    {
+        await _typing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var remapped = new Dictionary<nuint, int>();
+        try
+        {
+            Queue<int>? spare = null;
+            foreach (Rune rune in input.Text.EnumerateRunes())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (rune.Value == '\r')
+                {
+                    continue;
+                }
+
+                nuint sym = KeyNames.KeysymForRune(rune);
+                bool needsRemap;
+                lock (_x.Gate)
+                {
+                    needsRemap = !remapped.ContainsKey(sym) && FindOnKeymap(sym).Keycode == 0;
+                }
+
+                if (needsRemap)
+                {
+                    spare ??= new Queue<int>(FindSpareKeycodes());
+                    if (spare.Count == 0)
+                    {
+                        if (remapped.Count == 0)
+                        {
+                            throw new InternalErrorException("No spare keycode is free to type characters that are not on the keyboard map.");
+                        }
+
+                        // All spare keycodes are bound: let clients finish, then recycle them.
+                        await Task.Delay(s_remapGrace, cancellationToken).ConfigureAwait(false);
+                        lock (_x.Gate)
+                        {
+                            Restore(remapped);
+                        }
+
+                        foreach (int kc in remapped.Values)
+                        {
+                            spare.Enqueue(kc);
+                        }
+
+                        remapped.Clear();
+                    }
+
+                    int keycode = spare.Dequeue();
+                    lock (_x.Gate)
+                    {
+                        Bind(keycode, sym);
+                    }
+
+                    remapped[sym] = keycode;
+                }
+
+                lock (_x.Gate)
+                {
+                    X11Connection.ClearError();
+                    if (remapped.TryGetValue(sym, out int kc))
+                    {
+                        _ = Interop.Xtst.XTestFakeKeyEvent(_x.Handle, (uint)kc, 1, 0);
+                        _ = Interop.Xtst.XTestFakeKeyEvent(_x.Handle, (uint)kc, 0, 0);
+                    }
+                    else
+                    {
+                        PressKeysymWithLevel(sym, press: true);
+                        PressKeysymWithLevel(sym, press: false);
+                    }
+
+                    Check("text");
+                }
+
+                if (input.IntervalMs > 0)
+                {
+                    await Task.Delay(input.IntervalMs, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            if (remapped.Count > 0)
+            {
+                try
+                {
+                    await Task.Delay(s_remapGrace, CancellationToken.None).ConfigureAwait(false);
+                }
+                finally
+                {
+                    lock (_x.Gate)
+                    {
+                        Restore(remapped);
+                    }
+                }
+            }
+
+            _typing.Release();
+        }
+    }
+
+    private void Scroll(double amount, uint negativeButton, uint positiveButton)
+    {
+        int notches = (int)Math.Round(Math.Abs(amount));
+        uint button = amount < 0 ? negativeButton : positiveButton;
+        for (int i = 0; i < notches; i++)
+        {
+            _ = Interop.Xtst.XTestFakeButtonEvent(_x.Handle, button, 1, 0);
+            _ = Interop.Xtst.XTestFakeButtonEvent(_x.Handle, button, 0, 0);
+        }
+    }
+
+    private static uint ButtonNumber(MouseButton button) => button switch
+    {
+        MouseButton.Left => 1,
+        MouseButton.Middle => 2,
+        MouseButton.Right => 3,
+        MouseButton.X1 => 8,
+        MouseButton.X2 => 9,
+        _ => throw new InvalidArgumentException($"Unknown button {button}."),
+    };
+
+    private static List<nuint> ModifierKeysyms(IReadOnlyList<Modifier> modifiers)
+    {
+        var list = new List<nuint>(modifiers.Count);
+        foreach (Modifier m in modifiers)
+        {
+            string? name = m switch
+            {
+                Modifier.Shift => "Shift_L",
+                Modifier.Ctrl => "Control_L",
+                Modifier.Alt => "Alt_L",
+                Modifier.Meta => "Super_L",
+                Modifier.CapsLock => "Caps_Lock",
+                _ => null,
+            };
+            if (name is not null)
+            {
+                list.Add(Interop.Xlib.XStringToKeysym(name));
+            }
+        }
+
+        return list;
+    }
+
+    private void PressKeysyms(List<nuint> keysyms, bool press, bool reverse = false)
+    {
+        for (int i = 0; i < keysyms.Count; i++)
+        {
+            PressKeysymWithLevel(keysyms[reverse ? keysyms.Count - 1 - i : i], press);
+        }
+    }
+
+    /// <summary>Presses or releases the key that makes <paramref name="keysym"/>, holding Shift for level-2 symbols. Caller holds the gate.</summary>
+    private void PressKeysymWithLevel(nuint keysym, bool press)
+    {
+        (int keycode, int level) = FindOnKeymap(keysym);
+        if (keycode == 0)
+        {
+            throw new InvalidArgumentException($"The key 0x{keysym:x} is not on the keyboard map; use text input for such characters.");
+        }
+
+        uint shift = Interop.Xlib.XKeysymToKeycode(_x.Handle, 0xFFE1);
+        bool needShift = level == 1 && !KeyNames.IsModifier(keysym) && shift != 0;
+        if (press)
+        {
+            if (needShift)
+            {
+                _ = Interop.Xtst.XTestFakeKeyEvent(_x.Handle, shift, 1, 0);
+            }
+
+            _ = Interop.Xtst.XTestFakeKeyEvent(_x.Handle, (uint)keycode, 1, 0);
+        }
+        else
+        {
+            _ = Interop.Xtst.XTestFakeKeyEvent(_x.Handle, (uint)keycode, 0, 0);
+            if (needShift)
+            {
+                _ = Interop.Xtst.XTestFakeKeyEvent(_x.Handle, shift, 0, 0);
+            }
+        }
+    }
+
+    /// <summary>The keycode and level (0 plain, 1 shifted) of <paramref name="keysym"/>; keycode 0 when it is not reachable so. Caller holds the gate.</summary>
+    private unsafe (int Keycode, int Level) FindOnKeymap(nuint keysym)
+    {
+        byte keycode = Interop.Xlib.XKeysymToKeycode(_x.Handle, keysym);
+        if (keycode == 0)
+        {
+            return (0, 0);
+        }
+
+        IntPtr map = Interop.Xlib.XGetKeyboardMapping(_x.Handle, keycode, 1, out int per);
+        if (map == IntPtr.Zero)
+        {
+            return (0, 0);
+        }
+
+        try
+        {
+            var syms = new ReadOnlySpan<nuint>((void*)map, per);
+            if (per > 0 && syms[0] == keysym)
+            {
+                return (keycode, 0);
+            }
+
+            if (per > 1 && syms[1] == keysym)
+            {
+                return (keycode, 1);
+            }
+
+            // Letters: a keycode whose level 0 is lower case and level 1 is NoSymbol still gives upper case with Shift.
+            return (0, 0);
+        }
+        finally
+        {
+            _ = Interop.Xlib.XFree(map);
+        }
+    }
+
+    private unsafe List<int> FindSpareKeycodes()
+    {
+        lock (_x.Gate)
+        {
+            int count = _maxKeycode - _minKeycode + 1;
+            IntPtr map = Interop.Xlib.XGetKeyboardMapping(_x.Handle, (byte)_minKeycode, count, out int per);
+            var result = new List<int>();
+            if (map == IntPtr.Zero)
+            {
+                return result;
+            }
+
+            try
+            {
+                var syms = new ReadOnlySpan<nuint>((void*)map, count * per);
+                for (int i = count - 1; i >= 0 && result.Count < 16; i--)
+                {
+                    bool empty = true;
+                    for (int j = 0; j < per; j++)
+                    {
+                        empty &= syms[(i * per) + j] == 0;
+                    }
+
+                    if (empty)
+                    {
+                        result.Add(_minKeycode + i);
+                    }
+                }
+            }
+            finally
+            {
+                _ = Interop.Xlib.XFree(map);
+            }
+
+            return result;
+        }
+    }
+
+    private unsafe void Bind(int keycode, nuint keysym)
+    {
+        nuint* syms = stackalloc nuint[2];
+        syms[0] = keysym;
+        syms[1] = keysym;
+        X11Connection.ClearError();
+        _ = Interop.Xlib.XChangeKeyboardMapping(_x.Handle, keycode, 2, syms, 1);
+        Check("keyboard mapping");
+    }
+
+    private unsafe void Restore(Dictionary<nuint, int> remapped)
+    {
+        nuint* syms = stackalloc nuint[2];
+        foreach (int keycode in remapped.Values)
+        {
+            syms[0] = 0;
+            syms[1] = 0;
+            _ = Interop.Xlib.XChangeKeyboardMapping(_x.Handle, keycode, 2, syms, 1);
+        }
+
+        _ = _x.SyncAndCheck();
+    }
+
+    private void Check(string what)
+    {
+        int err = _x.SyncAndCheck();
+        if (err != 0)
+        {
+            throw new InternalErrorException($"The X server rejected the {what} input (X error {err}).");
+        }
+    }
+
+    public void Dispose() => _typing.Dispose();
+}
