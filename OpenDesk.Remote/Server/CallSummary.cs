@@ -47,7 +47,7 @@ internal static class CallSummary
                 _ => method,
             };
         }
-        catch (InvalidCastException)
+        catch (Exception ex) when (ex is InvalidCastException or OpenDesk.Core.InvalidArgumentException)
         {
             return method;
         }
