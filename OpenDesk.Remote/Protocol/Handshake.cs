@@ -259,10 +259,10 @@ internal static class Handshake
             await CloseQuietlyAsync(transport).ConfigureAwait(false);
             throw;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException ex)
         {
             await CloseQuietlyAsync(transport).ConfigureAwait(false);
-            throw;
+            throw new OperationCanceledException("the handshake was cancelled", ex, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or ProtocolException)
         {
