@@ -22,12 +22,12 @@ public sealed record CoordinateFrame(Rect Desktop, int ImageWidth, int ImageHeig
     /// <summary>True when image and desktop pixels are the same size (within 0.5 %).</summary>
     public bool IsUnscaled => Math.Abs(ScaleX - 1) < 0.005 && Math.Abs(ScaleY - 1) < 0.005;
 
-    /// <summary>The desktop point (rounded to whole pixels) at the centre of image pixel (<paramref name="x"/>, <paramref name="y"/>).</summary>
+    /// <summary>The desktop pixel at the centre of the block covered by image pixel (<paramref name="x"/>, <paramref name="y"/>).</summary>
     /// <param name="x">Image-space x.</param>
     /// <param name="y">Image-space y.</param>
     public Point ToDesktop(double x, double y)
-        => new(Desktop.X + Math.Round(((x + 0.5) * ScaleX) - 0.5, MidpointRounding.AwayFromZero),
-               Desktop.Y + Math.Round(((y + 0.5) * ScaleY) - 0.5, MidpointRounding.AwayFromZero));
+        => new(Desktop.X + Math.Floor((x * ScaleX) + ((ScaleX - 1) / 2) + 1e-9),
+               Desktop.Y + Math.Floor((y * ScaleY) + ((ScaleY - 1) / 2) + 1e-9));
 
     /// <summary>The image-space point of a desktop point (not rounded).</summary>
     /// <param name="desktop">A desktop-space point.</param>
@@ -81,8 +81,8 @@ public sealed record CoordinateFrame(Rect Desktop, int ImageWidth, int ImageHeig
             return (width, height);
         }
 
-        int w = Math.Max(1, (int)Math.Floor(width * scale));
-        int h = Math.Max(1, (int)Math.Floor(height * scale));
+        int w = Math.Max(1, (int)Math.Floor((width * scale) + 1e-6));
+        int h = Math.Max(1, (int)Math.Floor((height * scale) + 1e-6));
         while ((long)w * h > maxPixels && maxPixels > 0 && w > 1 && h > 1)
         {
             w--;

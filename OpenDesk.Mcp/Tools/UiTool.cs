@@ -68,7 +68,7 @@ internal static class UiTool
             {
                 UIElement tree = await GetTreeAsync(computer, app, ct).ConfigureAwait(false);
                 UIElement element = FindOrThrow(tree, title ?? throw args.Missing("title", "get_value"), role, app);
-                return ToolRuntime.Text($"{element.Role} \"{element.Name}\" value: {element.Value ?? "(none)"}");
+                return ToolRuntime.Text(element.Value is null ? $"{element.Role} \"{element.Name}\" has no value." : $"{element.Role} \"{element.Name}\" value: \"{element.Value}\"");
             }
 
             case "click":
