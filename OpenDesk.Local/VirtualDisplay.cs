@@ -316,6 +316,24 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
         }
     }
 
+    private static bool IsDescendantOrOrphan(int pid)
+    {
+        // Only processes that were started for this display: orphans (reparented to init) or our own descendants.
+        int self = System.Environment.ProcessId;
+        for (int i = 0, cur = pid; i < 64 && cur > 1; i++)
+        {
+            int parent = ProcessTree.Snapshot().Find(p => p.Pid == cur).Ppid;
+            if (parent == self || parent == 1)
+            {
+                return true;
+            }
+
+            cur = parent;
+        }
+
+        return false;
+    }
+
     /// <summary>Stops everything it started (descendants first, each by PID) and waits for them to exit.</summary>
     public void Dispose()
     {
@@ -329,6 +347,15 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
         // Collect descendants (e.g. the a11y bus and registry daemons) before their parents go away.
         var own = _processes.Where(p => !p.HasExited).Select(p => p.Id).ToList();
         var descendants = ProcessTree.Descendants(own);
+
+        // D-Bus activation reparents services (e.g. at-spi2-registryd) to init; they still carry our private bus address.
+        if (DBusSessionAddress is not null)
+        {
+            descendants = descendants.Union(ProcessTree.WithEnvironment("DBUS_SESSION_BUS_ADDRESS", DBusSessionAddress)).ToList();
+        }
+
+        descendants = descendants.Union(ProcessTree.WithEnvironment("DISPLAY", DisplayName)
+            .Where(pid => !own.Contains(pid) && IsDescendantOrOrphan(pid))).ToList();
         foreach (Process p in Enumerable.Reverse(_processes))
         {
             try

@@ -87,6 +87,42 @@ internal static class ProcessTree
         return result;
     }
 
+    /// <summary>PIDs whose environment has <paramref name="key"/>=<paramref name="value"/> (e.g. a private bus address only our processes know).</summary>
+    public static List<int> WithEnvironment(string key, string value)
+    {
+        byte[] needle = System.Text.Encoding.UTF8.GetBytes(key + "=" + value);
+        var result = new List<int>();
+        int self = Environment.ProcessId;
+        foreach ((int pid, _, _) in Snapshot())
+        {
+            if (pid == self)
+            {
+                continue;
+            }
+
+            try
+            {
+                byte[] env = File.ReadAllBytes($"/proc/{pid}/environ");
+                foreach (Range r in env.AsSpan().Split((byte)0))
+                {
+                    if (env.AsSpan(r).SequenceEqual(needle))
+                    {
+                        result.Add(pid);
+                        break;
+                    }
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return result;
+    }
+
     public static bool IsAlive(int pid)
     {
         try

@@ -52,10 +52,12 @@ internal sealed unsafe class X11Capture : IDisposable
                 rootH = _x.Height;
             }
 
-            var full = new Rect(0, 0, rootW, rootH);
-            Rect r = region is { } rr ? rr.Intersect(full) : full;
-            int x0 = (int)Math.Floor(r.X), y0 = (int)Math.Floor(r.Y);
-            int w = Math.Min((int)Math.Ceiling(r.Right), rootW) - x0, h = Math.Min((int)Math.Ceiling(r.Bottom), rootH) - y0;
+            // Desktop pixels are integers: round the region's origin and size, then clip to the root window.
+            Rect want = region is { } rr
+                ? new Rect(Math.Round(rr.X), Math.Round(rr.Y), Math.Round(rr.Width), Math.Round(rr.Height))
+                : new Rect(0, 0, rootW, rootH);
+            Rect r = want.Intersect(new Rect(0, 0, rootW, rootH));
+            int x0 = (int)r.X, y0 = (int)r.Y, w = (int)r.Width, h = (int)r.Height;
             if (w <= 0 || h <= 0)
             {
                 throw new InvalidArgumentException($"The capture region {region} is outside the desktop ({rootW}x{rootH}).");
