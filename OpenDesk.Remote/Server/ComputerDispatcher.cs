@@ -72,6 +72,10 @@ internal sealed class ComputerDispatcher
         _manifest = manifest;
     }
 
+    /// <summary>The capabilities of which at least one must be advertised for <paramref name="method"/> (empty: none needed).</summary>
+    public static IReadOnlyList<Capability> RequiredCapabilities(string method)
+        => s_required.TryGetValue(method, out Capability[]? needed) ? needed : [];
+
     /// <summary>Every unary method name (33).</summary>
     public static IReadOnlyCollection<string> UnaryMethods => s_unary;
 

@@ -1,0 +1,518 @@
+using System.Net;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenDesk.Core;
+using OpenDesk.Remote.Discovery;
+using OpenDesk.Remote.Peering;
+using OpenDesk.Remote.Protocol;
+using OpenDesk.Remote.Trust;
+
+namespace OpenDesk.Remote.Server;
+
+/// <summary>
+/// The OpenDesk server (<c>opendesk serve</c> / <c>opendesk pair</c>): a WebSocket endpoint (Kestrel) that runs the
+/// protocol-v1 pairing or auth handshake, allows one controller at a time (the same key bumps its old session, another
+/// key gets HELLO error <c>busy</c>), serves every protocol method from an <see cref="IComputer"/> with a per-call policy
+/// and an audit log, and answers the local admin socket. Trust is re-read from <c>trusted-peers.json</c> on every
+/// handshake.
+/// </summary>
+public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
+{
+    private readonly IComputer _computer;
+    private readonly OpenDeskServerOptions _options;
+    private readonly TrustStore _trust;
+    private readonly AuditLog _audit;
+    private readonly ICallPolicy _policy;
+    private readonly Identity _identity;
+    private readonly SemaphoreSlim _acceptLock = new(1, 1);
+    private readonly List<ServerSession> _sessions = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _connections = [];
+    private WebApplication? _app;
+    private AdminServer? _admin;
+    private MdnsAdvertiser? _advertiser;
+    private PairingState? _pairing;
+    private int _disposed;
+
+    /// <summary>Creates a server for <paramref name="computer"/>; call <see cref="StartAsync"/> to listen.</summary>
+    /// <param name="computer">The computer controllers drive. The server does not dispose it.</param>
+    /// <param name="options">Settings.</param>
+    public OpenDeskServer(IComputer computer, OpenDeskServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(computer);
+        ArgumentNullException.ThrowIfNull(options);
+        _computer = computer;
+        _options = options;
+        options.Home.EnsureExists();
+        _trust = new TrustStore(options.Home);
+        _audit = new AuditLog(options.Home, options.EnableAudit);
+        _policy = options.Approval == ApprovalMode.Console ? ConsolePolicy.ForConsole() : AllowAllPolicy.Instance;
+        byte[] key = options.Home.LoadOrCreateIdentityKey();
+        try
+        {
+            _identity = Identity.FromPrivateKey(key);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    /// <summary>This server's static public key (32 bytes).</summary>
+    public byte[] PublicKey => _identity.PublicKey;
+
+    /// <summary>This server's fingerprint (<c>xxxx:xxxx:xxxx:xxxx</c>).</summary>
+    public string Fingerprint => _identity.Fingerprint;
+
+    /// <summary>The bound port (after <see cref="StartAsync"/>).</summary>
+    public int Port { get; private set; }
+
+    /// <summary>The host it listens on.</summary>
+    public string Host => _options.Host;
+
+    /// <summary>The number of trusted controllers (entries with role <c>controller</c> or no role).</summary>
+    public int TrustedControllerCount => _trust.GetByRole(TrustStore.ControllerRole).Count;
+
+    /// <summary>The mDNS instance name while advertising, else null.</summary>
+    public string? AdvertisedName => _advertiser?.InstanceName;
+
+    /// <summary>Completes when the server has stopped.</summary>
+    public Task Completion => _stoppedTcs.Task;
+
+    private readonly TaskCompletionSource _stoppedTcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Binds the WebSocket endpoint, starts the admin socket and the mDNS advertiser.</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="IOException">The port is in use, or another server owns the admin socket.</exception>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_policy.StartupNotice is { } notice)
+        {
+            _options.Notice?.Invoke(notice);
+        }
+
+        if (_options.EnableAdmin && !OperatingSystem.IsWindows())
+        {
+            _admin = AdminServer.Start(_options.Home.AdminSocketPath, this);
+        }
+
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = null;
+            IPAddress address = ResolveListenAddress(_options.Host);
+            k.Listen(address, _options.Port);
+        });
+        WebApplication app = builder.Build();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+        app.Run(HandleHttpAsync);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            if (_admin is not null)
+            {
+                await _admin.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw new IOException($"cannot listen on {_options.Host}:{_options.Port}: {ex.Message}", ex);
+        }
+
+        _app = app;
+        string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Port = new Uri(bound).Port;
+
+        if (_options.AdvertiseMdns)
+        {
+            try
+            {
+                _advertiser = await MdnsAdvertiser.StartAsync(new MdnsAdvertisement(Port, PublicKey, _options.Home.ReadDescription()), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _options.Notice?.Invoke($"mDNS advertising is off: {ex.Message}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Pairing mode: until a controller pairs with <paramref name="code"/>, <paramref name="timeout"/> passes, or
+    /// <see cref="OpenDeskServerOptions.MaxPairingAttempts"/> wrong codes arrive, every new connection is a pairing
+    /// attempt. The new controller is trusted as <c>peer-&lt;6 hex&gt;</c> and its session stays open.
+    /// </summary>
+    /// <param name="code">The 6-digit code the user types on the controller.</param>
+    /// <param name="timeout">How long pairing stays open (the CLI uses 300 s).</param>
+    /// <param name="cancellationToken">Ends pairing early.</param>
+    public async Task<PairingResult> PairAsync(string code, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(code);
+        var state = new PairingState(code);
+        if (Interlocked.CompareExchange(ref _pairing, state, null) is not null)
+        {
+            throw new InvalidOperationException("pairing is already in progress");
+        }
+
+        try
+        {
+            return await state.Result.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return new PairingResult(false, null, null, $"pairing expired after {timeout.TotalSeconds:0} s");
+        }
+        finally
+        {
+            Interlocked.CompareExchange(ref _pairing, null, state);
+        }
+    }
+
+    /// <summary>Creates a random 6-digit pairing code.</summary>
+    public static string GeneratePairingCode()
+        => System.Security.Cryptography.RandomNumberGenerator.GetInt32(1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The number of open controller sessions (0 or 1).</summary>
+    public int SessionCount
+    {
+        get
+        {
+            lock (_sessions)
+            {
+                return _sessions.Count;
+            }
+        }
+    }
+
+    /// <summary>Completes when the session of the controller that paired last has ended (for <c>opendesk pair</c>).</summary>
+    internal Task? PairedSessionCompletion { get; private set; }
+
+    IReadOnlyList<Dictionary<string, object?>> IAdminTarget.ListSessions()
+    {
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        lock (_sessions)
+        {
+            return [.. _sessions.Select(s => s.ToAdminMap(now))];
+        }
+    }
+
+    async Task<int> IAdminTarget.KillAsync(string? sessionId, string reason)
+    {
+        ServerSession[] victims;
+        lock (_sessions)
+        {
+            victims = [.. _sessions.Where(s => sessionId is null || s.Id == sessionId)];
+        }
+
+        foreach (ServerSession session in victims)
+        {
+            await session.KillAsync(reason).ConfigureAwait(false);
+        }
+
+        return victims.Length;
+    }
+
+    /// <summary>Evicts every session (<c>session.evicted</c> push), stops listening and advertising.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await ((IAdminTarget)this).KillAsync(null, "server_shutdown").ConfigureAwait(false);
+        if (_advertiser is not null)
+        {
+            await _advertiser.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_admin is not null)
+        {
+            await _admin.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_app is not null)
+        {
+            using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await _app.StopAsync(stopTimeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+
+        Task[] connections;
+        lock (_connections)
+        {
+            connections = [.. _connections];
+        }
+
+        await Task.WhenAll(connections).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _audit.Dispose();
+        _identity.Dispose();
+        _stoppedTcs.TrySetResult();
+    }
+
+    private static IPAddress ResolveListenAddress(string host)
+    {
+        if (IPAddress.TryParse(host, out IPAddress? address))
+        {
+            return address;
+        }
+
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return IPAddress.Loopback;
+        }
+
+        return Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            ?? throw new IOException($"cannot resolve {host}");
+    }
+
+    private async Task HandleHttpAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
+            await context.Response.WriteAsync("OpenDesk protocol v1: connect with a WebSocket client.\n").ConfigureAwait(false);
+            return;
+        }
+
+        WebSocket socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        string remote = $"{context.Connection.RemoteIpAddress?.MapToIPv4()}:{context.Connection.RemotePort}";
+        var transport = new WebSocketTransport(socket, _options.MaxMessageSize);
+        Task connection = HandleConnectionAsync(transport, remote, _stopping.Token);
+        lock (_connections)
+        {
+            _connections.Add(connection);
+        }
+
+        try
+        {
+            await connection.ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_connections)
+            {
+                _connections.Remove(connection);
+            }
+        }
+    }
+
+    internal async Task HandleConnectionAsync(IMessageTransport transport, string remoteAddress, CancellationToken stopping)
+    {
+        try
+        {
+            await RunConnectionAsync(transport, remoteAddress, stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            await transport.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunConnectionAsync(IMessageTransport transport, string remoteAddress, CancellationToken stopping)
+    {
+        var handshakeOptions = new HandshakeOptions { Timeout = _options.HandshakeTimeout };
+        PairingState? pairing = Volatile.Read(ref _pairing);
+        SecureChannel channel;
+        byte[] clientKey;
+        string mode;
+        try
+        {
+            if (pairing is not null && !pairing.Result.Task.IsCompleted)
+            {
+                mode = "pair";
+                (channel, clientKey) = await Handshake.PairAsServerAsync(transport, pairing.Code, _identity, handshakeOptions, stopping).ConfigureAwait(false);
+                string name = _trust.Add(clientKey, PeerFingerprint.DefaultName(clientKey), TrustStore.ControllerRole);
+                pairing.Succeed(name, PeerFingerprint.Of(clientKey));
+            }
+            else
+            {
+                mode = "serve";
+                (channel, clientKey) = await Handshake.AuthAsServerAsync(transport, _identity, k => SafeIsTrusted(k), handshakeOptions, stopping).ConfigureAwait(false);
+            }
+        }
+        catch (HandshakeException ex)
+        {
+            _audit.SessionRejected(null, [], remoteAddress, "auth_failed: " + ex.ReasonName);
+            if (pairing is not null && ex.Reason == HandshakeFailure.WrongCode && pairing.WrongCode() >= _options.MaxPairingAttempts)
+            {
+                pairing.Fail($"pairing closed after {_options.MaxPairingAttempts} wrong codes");
+            }
+
+            return;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ProtocolException or WebSocketException)
+        {
+            _audit.SessionRejected(null, [], remoteAddress, "handshake_error: " + ex.Message);
+            return;
+        }
+
+        string peerName = _trust.FindByKey(clientKey)?.Name ?? PeerFingerprint.DefaultName(clientKey);
+        CapabilityManifest manifest;
+        try
+        {
+            manifest = await _computer.GetCapabilitiesAsync(stopping).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            manifest = CapabilityManifest.Empty;
+            _options.Notice?.Invoke($"the computer did not report its capabilities: {ex.Message}");
+        }
+
+        ServerSession? session = null;
+        var caller = new CallerContext("", peerName, clientKey);
+        Peer peer;
+        await _acceptLock.WaitAsync(stopping).ConfigureAwait(false);
+        try
+        {
+            ServerSession[] same, others;
+            lock (_sessions)
+            {
+                same = [.. _sessions.Where(s => s.SameKey(clientKey))];
+                others = [.. _sessions.Where(s => !s.SameKey(clientKey))];
+            }
+
+            foreach (ServerSession old in same)
+            {
+                await old.KillAsync("admin_disconnect").ConfigureAwait(false);
+                lock (_sessions)
+                {
+                    _sessions.Remove(old);
+                }
+            }
+
+            if (others.Length > 0)
+            {
+                string names = string.Join(", ", others.Select(s => s.PeerName));
+                string message = $"server is busy: {names} is the active controller. Disconnect them to take over.";
+                await RejectBusyAsync(channel, message).ConfigureAwait(false);
+                _audit.SessionRejected(peerName, clientKey, remoteAddress, "busy: " + message);
+                return;
+            }
+
+            var dispatcherHolder = new DispatcherHolder();
+            peer = new Peer(channel, dispatcherHolder);
+            session = new ServerSession(peer, peerName, clientKey, remoteAddress, mode, DateTimeOffset.UtcNow);
+            caller = caller with { SessionId = session.Id };
+            dispatcherHolder.Dispatcher = new ComputerDispatcher(_computer, _policy, _audit, caller, manifest);
+            lock (_sessions)
+            {
+                _sessions.Add(session);
+            }
+        }
+        finally
+        {
+            _acceptLock.Release();
+        }
+
+        try
+        {
+            using (var helloTimeout = CancellationTokenSource.CreateLinkedTokenSource(stopping))
+            {
+                helloTimeout.CancelAfter(_options.HandshakeTimeout);
+                HelloFrame hello = HelloFrame.Server(WireValues.Manifest(manifest, _options.Home.ReadDescription()));
+                await peer.ExchangeHelloAsync(hello, helloTimeout.Token).ConfigureAwait(false);
+            }
+
+            peer.Start();
+            _audit.SessionOpened(session.Id, peerName, clientKey, remoteAddress, mode);
+            if (mode == "pair")
+            {
+                PairedSessionCompletion = peer.Completion;
+            }
+
+            await peer.Completion.WaitAsync(stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            string reason = session.CloseReason.Length > 0 ? session.CloseReason
+                : peer.CloseReason is { } error ? "error: " + error.Message : "";
+            _audit.SessionClosed(session.Id, peerName, clientKey, DateTimeOffset.UtcNow - session.StartedAt, reason);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or OpenDeskException or IOException)
+        {
+            _audit.SessionRejected(peerName, clientKey, remoteAddress, "handshake_error: hello: " + ex.Message);
+        }
+        finally
+        {
+            lock (_sessions)
+            {
+                _sessions.Remove(session);
+            }
+
+            await peer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private bool SafeIsTrusted(byte[] key)
+    {
+        try
+        {
+            return _trust.IsTrustedController(key);
+        }
+        catch (InvalidDataException ex)
+        {
+            _options.Notice?.Invoke($"cannot read trusted peers: {ex.Message}");
+            return false;
+        }
+    }
+
+    private static async Task RejectBusyAsync(SecureChannel channel, string message)
+    {
+        var peer = new Peer(channel);
+        try
+        {
+            using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await peer.ExchangeHelloAsync(HelloFrame.Rejection(new ErrorInfo(ErrorCode.Busy.ToWireName(), message)), drain.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or OpenDeskException or IOException)
+        {
+            // The controller's HELLO was read (or not, within 2 s); either way the connection closes now.
+        }
+        finally
+        {
+            await peer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private sealed class DispatcherHolder : IRequestHandler
+    {
+        public ComputerDispatcher? Dispatcher { get; set; }
+
+        public async ValueTask<object?> HandleAsync(string method, IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken)
+            => await Dispatcher!.InvokeAsync(method, parameters, cancellationToken).ConfigureAwait(false);
+
+        public IAsyncEnumerable<object?> HandleStreamAsync(string method, IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken)
+            => Dispatcher!.StreamAsync(method, parameters, cancellationToken);
+    }
+
+    private sealed class PairingState(string code)
+    {
+        private int _wrong;
+
+        public string Code { get; } = code;
+
+        public TaskCompletionSource<PairingResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int WrongCode() => Interlocked.Increment(ref _wrong);
+
+        public void Succeed(string name, string fingerprint)
+            => Result.TrySetResult(new PairingResult(true, name, fingerprint, $"paired with {name} ({fingerprint})"));
+
+        public void Fail(string message) => Result.TrySetResult(new PairingResult(false, null, null, message));
+    }
+}
