@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using OpenDesk.Core;
+
+namespace OpenDesk.Remote.Tests.Discovery.Netns;
+
+/// <summary>
+/// OpenDesk's mDNS code against a real avahi peer, in two network namespaces made for this run (see
+/// <see cref="NetnsAvahiFixture"/>): avahi sees our advertiser, our browser sees avahi's services, and our goodbye
+/// removes the service from avahi's view.
+/// </summary>
+[Collection(NetnsAvahiCollection.Name)]
+public sealed class AvahiInteropTests(NetnsAvahiFixture fixture)
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
+
+    // 32 raw key bytes, all >= 0x80: binary (not UTF-8), and safe for printf in the avahi-publish command line.
+    private static readonly byte[] s_avahiKey = [.. Enumerable.Range(0x80, 32).Select(i => (byte)i)];
+    private static readonly byte[] s_ourKey = [.. Enumerable.Range(0xe0, 32).Select(i => (byte)i)];
+
+    [Fact]
+    public async Task AvahiBrowse_SeesOurAdvertiser_WithOpenDeskTxt()
+    {
+        fixture.SkipIfUnavailable();
+        string description = "Büro \"desk\" " + new string('x', 200);
+        await using ChildProcess advertiser = fixture.StartProbeInB(
+            "advertise", "--port", "7878", "--pk", Convert.ToHexStringLower(s_ourKey), "--desc", description, "--host", "opendesk-b");
+        await advertiser.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), s_timeout, "the advertiser");
+
+        // Default instance name: <host>-<first 6 hex digits of the key>.
+        string[] fields = await BrowseUntilAsync("opendesk-b-e0e1e2");
+
+        Assert.Equal(fixture.InterfaceA, fields[1]);
+        Assert.Equal("IPv4", fields[2]);
+        Assert.Equal(["_opendesk._tcp", "local", "opendesk-b.local", NetnsAvahiFixture.AddressB, "7878"], fields[4..9]);
+        Dictionary<string, byte[]> txt = ParseAvahiTxt(fields[9]);
+        Assert.Equal(["desc", "fp", "pk", "v"], txt.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("1", Encoding.ASCII.GetString(txt["v"]));
+        Assert.Equal(s_ourKey, txt["pk"]);
+        Assert.Equal("e0e1:e2e3:e4e5:e6e7", Encoding.ASCII.GetString(txt["fp"]));
+        Assert.Equal(120, txt["desc"].Length);
+        Assert.Equal(description[..119], Encoding.UTF8.GetString(txt["desc"])); // "ü" takes 2 of the 120 bytes
+
+        await advertiser.WriteLineAsync("stop");
+        await advertiser.WaitForLineAsync(l => l == "STOPPED", s_timeout, "the advertiser to stop");
+    }
+
+    [Fact]
+    public async Task Dispose_SendsGoodbye_AvahiRemovesService()
+    {
+        fixture.SkipIfUnavailable();
+        await using ChildProcess browse = fixture.StartInA("avahi-browse", "-rp", "_opendesk._tcp");
+        await using ChildProcess advertiser = fixture.StartProbeInB(
+            "advertise", "--port", "7879", "--pk", Convert.ToHexStringLower(s_ourKey), "--name", "Goodbye Test", "--host", "opendesk-b");
+        await advertiser.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), s_timeout, "the advertiser");
+        var sinceReady = Stopwatch.StartNew();
+        await browse.WaitForLineAsync(l => l.StartsWith("=;", StringComparison.Ordinal) && l.Contains(@";Goodbye\032Test;", StringComparison.Ordinal), s_timeout, "avahi to resolve the service");
+        long resolvedMs = sinceReady.ElapsedMilliseconds;
+
+        var sinceStop = Stopwatch.StartNew();
+        await advertiser.WriteLineAsync("stop");
+        await browse.WaitForLineAsync(l => l.StartsWith("-;", StringComparison.Ordinal) && l.Contains(@";Goodbye\032Test;", StringComparison.Ordinal), TimeSpan.FromSeconds(5), "avahi to drop the service after the goodbye");
+        long removedMs = sinceStop.ElapsedMilliseconds;
+        await advertiser.WaitForLineAsync(l => l == "STOPPED", s_timeout, "the advertiser to stop");
+
+        // Without a goodbye avahi would keep the entry for its TTL (120 s / 4500 s); RFC 6762 §10.1 removes it after 1 s.
+        Assert.InRange(removedMs, 0, 5000);
+        TestContext.Current.TestOutputHelper?.WriteLine($"avahi resolved our service {resolvedMs} ms after READY; removed it {removedMs} ms after stop");
+    }
+
+    [Fact]
+    public async Task DiscoverAsync_SeesServicePublishedByAvahi_DropsEntriesWithoutValid32BytePk()
+    {
+        fixture.SkipIfUnavailable();
+        const string name = "OpenDesk A.1 Büro";
+        await using ChildProcess valid = PublishValid(name, 7777, "hello wörld");
+        await using ChildProcess rusty = fixture.StartInA("avahi-publish", "-s", "Rusty", "_opendesk._tcp", "47820", "ver=1", "pk=short");
+        await using ChildProcess noKey = fixture.StartInA("avahi-publish", "-s", "No Key", "_opendesk._tcp", "7000", "v=1");
+        foreach (ChildProcess publisher in new[] { valid, rusty, noKey })
+        {
+            await publisher.WaitForLineAsync(l => l.StartsWith("Established under name", StringComparison.Ordinal), s_timeout, "avahi-publish");
+        }
+
+        await using ChildProcess browser = fixture.StartProbeInB("browse", "--timeout", "2");
+        string done = await browser.WaitForLineAsync(l => l.StartsWith("DONE ", StringComparison.Ordinal), s_timeout, "the browse");
+
+        List<JsonElement> peers = [.. browser.Transcript.Split('\n').Where(l => l.StartsWith("PEER ", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l[5..]).RootElement)];
+        JsonElement peer = Assert.Single(peers);
+        Assert.Equal(name, peer.GetProperty("name").GetString());
+        Assert.Equal(NetnsAvahiFixture.AddressA, peer.GetProperty("host").GetString());
+        Assert.Equal(7777, peer.GetProperty("port").GetInt32());
+        Assert.Equal(Convert.ToHexStringLower(s_avahiKey), peer.GetProperty("pk").GetString());
+        Assert.Equal(PeerFingerprint.Of(s_avahiKey), peer.GetProperty("fp").GetString());
+        Assert.Equal("hello wörld", peer.GetProperty("desc").GetString());
+        TestContext.Current.TestOutputHelper?.WriteLine($"browse: {done}");
+    }
+
+    [Fact]
+    public async Task FindAsync_KnownKey_ReturnsAsSoonAsSeen()
+    {
+        fixture.SkipIfUnavailable();
+        await using ChildProcess valid = PublishValid("Find Me", 7780, "find me");
+        await valid.WaitForLineAsync(l => l.StartsWith("Established under name", StringComparison.Ordinal), s_timeout, "avahi-publish");
+
+        await using ChildProcess finder = fixture.StartProbeInB("find", "--pk", Convert.ToHexStringLower(s_avahiKey), "--timeout", "10");
+        string found = await finder.WaitForLineAsync(l => l.StartsWith("FOUND ", StringComparison.Ordinal) || l.StartsWith("NOTFOUND", StringComparison.Ordinal), s_timeout, "the find");
+
+        Assert.StartsWith("FOUND ", found, StringComparison.Ordinal);
+        Assert.Contains("\"port\":7780", found, StringComparison.Ordinal);
+        long elapsed = long.Parse(found[(found.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(elapsed, 0, 5000); // well before the 10 s timeout
+        TestContext.Current.TestOutputHelper?.WriteLine($"find: {elapsed} ms");
+    }
+
+    /// <summary>avahi-publish with the OpenDesk TXT keys; the raw key bytes go through bash's printf.</summary>
+    private ChildProcess PublishValid(string name, int port, string description)
+    {
+        string escapedKey = string.Concat(s_avahiKey.Select(b => $"\\x{b:x2}"));
+        return fixture.StartInA("bash", "-c",
+            "exec avahi-publish -s \"$0\" _opendesk._tcp \"$1\" v=1 \"pk=$(printf \"$2\")\" \"fp=$3\" \"desc=$4\"",
+            name, port.ToString(System.Globalization.CultureInfo.InvariantCulture), escapedKey, PeerFingerprint.Of(s_avahiKey), description);
+    }
+
+    /// <summary>Runs <c>avahi-browse -rtp _opendesk._tcp</c> until it resolves <paramref name="instance"/>; returns the fields of that line.</summary>
+    private async Task<string[]> BrowseUntilAsync(string instance)
+    {
+        var deadline = Stopwatch.StartNew();
+        string last = "";
+        while (deadline.Elapsed < s_timeout)
+        {
+            (_, last) = await ChildProcess.RunAsync("ip", ["netns", "exec", fixture.NamespaceA, "avahi-browse", "-rtp", "_opendesk._tcp"], s_timeout, fixture.AvahiEnvironment);
+            foreach (string line in last.Split('\n'))
+            {
+                string[] fields = line.Split(';', 10);
+                if (fields.Length == 10 && fields[0] == "=" && UnescapeAvahi(fields[3]) == instance)
+                {
+                    return fields;
+                }
+            }
+        }
+
+        throw new TimeoutException($"avahi-browse did not resolve {instance}:\n{last}");
+    }
+
+    /// <summary>avahi's escapes: <c>\DDD</c> (a decimal byte) and <c>\c</c>.</summary>
+    private static string UnescapeAvahi(string text) => Encoding.UTF8.GetString(UnescapeBytes(text));
+
+    private static byte[] UnescapeBytes(string text)
+    {
+        var bytes = new List<byte>();
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '\\' && i + 3 < text.Length + 0 && char.IsAsciiDigit(text[i + 1]) && char.IsAsciiDigit(text[i + 2]) && char.IsAsciiDigit(text[i + 3]))
+            {
+                bytes.Add(byte.Parse(text.AsSpan(i + 1, 3), provider: System.Globalization.CultureInfo.InvariantCulture));
+                i += 3;
+            }
+            else if (text[i] == '\\' && i + 1 < text.Length)
+            {
+                bytes.AddRange(Encoding.UTF8.GetBytes(text[i + 1].ToString()));
+                i++;
+            }
+            else
+            {
+                bytes.AddRange(Encoding.UTF8.GetBytes(text[i].ToString()));
+            }
+        }
+
+        return [.. bytes];
+    }
+
+    /// <summary>Parses avahi-browse's TXT field: space-separated quoted strings with avahi escapes.</summary>
+    private static Dictionary<string, byte[]> ParseAvahiTxt(string field)
+    {
+        var result = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        int i = 0;
+        while ((i = field.IndexOf('"', i)) >= 0)
+        {
+            int end = i + 1;
+            while (end < field.Length && field[end] != '"')
+            {
+                end += field[end] == '\\' ? 2 : 1;
+            }
+
+            byte[] text = UnescapeBytes(field[(i + 1)..end]);
+            int equals = Array.IndexOf(text, (byte)'=');
+            result[Encoding.ASCII.GetString(text, 0, equals)] = text[(equals + 1)..];
+            i = end + 1;
+        }
+
+        return result;
+    }
+}
