@@ -36,10 +36,19 @@ public static class OpenDeskChatClient
             {
                 c.MaximumIterationsPerRequest = options.MaxIterations;
                 c.AllowConcurrentInvocation = false;
+                c.FunctionInvoker = InvokeAsync;
             })
             .Use(inner => new ToolImageChatClient(inner, options.MaxImages))
             .Build();
     }
+
+    /// <summary>Arguments that are not valid JSON reach the function as "no arguments"; say so instead.</summary>
+    private static ValueTask<object?> InvokeAsync(FunctionInvocationContext context, CancellationToken cancellationToken)
+        => context.CallContent.Exception is { } e
+            ? ValueTask.FromResult<object?>(
+                $"Error: the arguments of '{context.Function.Name}' are not a valid JSON object ({e.InnerException?.Message ?? e.Message}). "
+                + "Send one JSON object that matches the tool's schema.")
+            : context.Function.InvokeAsync(context.Arguments, cancellationToken);
 
     /// <summary>The catalog prepared for <see cref="ChatOptions.Tools"/> of any function-invoking client (OpenDesk errors become <c>Error: …</c> results).</summary>
     /// <param name="tools">The catalog.</param>

@@ -85,6 +85,14 @@ public sealed class TestDesk : IAsyncDisposable
     /// <summary>JSON equality ignoring object key order.</summary>
     public static bool JsonEquals(JsonNode? a, JsonNode? b) => JsonNode.DeepEquals(Normalize(a), Normalize(b));
 
+    /// <summary>The schema as M.E.AI's OpenAI provider sends it: with <c>"required": []</c> when the catalog omits it.</summary>
+    public static JsonNode WithRequired(JsonElement schema)
+    {
+        JsonObject o = Parse(schema)!.AsObject();
+        o["required"] ??= new JsonArray();
+        return o;
+    }
+
     public static JsonNode? Parse(JsonElement element) => JsonNode.Parse(element.GetRawText());
 
     private static JsonNode? Normalize(JsonNode? node) => node switch
