@@ -1,0 +1,206 @@
+using System.CommandLine;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using OpenDesk.Core;
+using OpenDesk.Local;
+using OpenDesk.Local.Ocr;
+using OpenDesk.Mcp;
+using OpenDesk.Remote.Client;
+using OpenDesk.Remote.Trust;
+using SkiaSharp;
+using McpOcrResult = OpenDesk.Mcp.OcrResult;
+using McpOcrWord = OpenDesk.Mcp.OcrWord;
+
+namespace OpenDesk.Serve.Commands;
+
+/// <summary>
+/// <c>opendesk mcp</c>: the MCP server. Composes this machine (<see cref="LocalComputer"/>, optionally on a private
+/// virtual display), the peer directory of the home directory (OpenDesk.Remote) and the catalog of OpenDesk.Mcp, then
+/// serves it over stdio (default; logs go to stderr) or streamable HTTP on 127.0.0.1.
+/// </summary>
+internal static class McpCommand
+{
+    public static Command Create()
+    {
+        Option<string?> homeOption = HomeOption.Create();
+        var transportOption = new Option<string>("--transport", "-t")
+        {
+            Description = "stdio (default) or http (streamable HTTP on 127.0.0.1, Host/Origin checked).",
+            DefaultValueFactory = _ => "stdio",
+        };
+        transportOption.AcceptOnlyFromAmong("stdio", "http");
+        var portOption = new Option<int>("--port", "-p")
+        {
+            Description = "Port for --transport http (0 picks a free port; the endpoint is printed on stderr).",
+            DefaultValueFactory = _ => 8424,
+        };
+        var virtualDisplayOption = new Option<bool>("--virtual-display")
+        {
+            Description = "Start a private Xvfb desktop (+ window manager and AT-SPI bus when available) and drive it; stopped on exit. "
+                + "Used automatically on Linux when no display is found.",
+        };
+        var displayOption = new Option<string?>("--display")
+        {
+            Description = "X display to drive (default: $DISPLAY, else the user's display).",
+        };
+        var maxEdgeOption = new Option<int?>("--max-image-edge")
+        {
+            Description = "Long-edge budget of screenshots sent to the model (default 1568).",
+        };
+        var verboseOption = new Option<bool>("--verbose", "-v")
+        {
+            Description = "Log debug information to stderr.",
+        };
+
+        var command = new Command("mcp", "Run the OpenDesk MCP server (stdio by default) for this machine and paired peers.")
+        {
+            homeOption, transportOption, portOption, virtualDisplayOption, displayOption, maxEdgeOption, verboseOption,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            string home = HomeOption.Resolve(parseResult.GetValue(homeOption));
+            bool http = parseResult.GetValue(transportOption) == "http";
+            int port = parseResult.GetValue(portOption);
+            LogLevel level = parseResult.GetValue(verboseOption) ? LogLevel.Debug : LogLevel.Warning;
+            void ConfigureLogging(ILoggingBuilder b) => b
+                .SetMinimumLevel(level)
+                .AddSimpleConsole(o => o.SingleLine = true)
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            using ILoggerFactory loggerFactory = LoggerFactory.Create(ConfigureLogging);
+            ILogger logger = loggerFactory.CreateLogger("opendesk.mcp");
+
+            LocalComputer local;
+            try
+            {
+                local = LocalComputer.Create(new LocalComputerOptions
+                {
+                    DisplayName = parseResult.GetValue(displayOption),
+                    UseVirtualDisplay = parseResult.GetValue(virtualDisplayOption) ? true : null,
+                    EnableOcr = false, // the MCP server loads OCR lazily on first use (start-up stays fast)
+                });
+            }
+            catch (PlatformNotSupportedException e)
+            {
+                await Console.Error.WriteLineAsync($"opendesk mcp: {e.Message}");
+                return 2;
+            }
+
+            await using (local)
+            {
+                if (OperatingSystem.IsLinux() && local.OwnedVirtualDisplay is { } vd)
+                {
+                    await Console.Error.WriteLineAsync($"opendesk mcp: started a private virtual display {vd.DisplayName}");
+                }
+
+                var options = new OpenDeskToolOptions
+                {
+                    OcrEngine = TesseractOcr.IsAvailable ? new LazyTesseractEngine() : null,
+                    MarkRenderer = new SkiaMarkRenderer(),
+                };
+                if (parseResult.GetValue(maxEdgeOption) is int edge && edge >= 64)
+                {
+                    options.MaxImageLongEdge = edge;
+                }
+
+                var peers = new PeerDirectory(new OpenDeskHome(home));
+                await using var session = new McpSession(local, peers, options);
+                IReadOnlyList<AIFunction> tools = OpenDeskTools.Create(session);
+                try
+                {
+                    if (http)
+                    {
+                        await using OpenDeskMcpHttp server = await OpenDeskMcpHttp.StartAsync(tools, port, ConfigureLogging, cancellationToken);
+                        await Console.Error.WriteLineAsync($"opendesk mcp: listening on {server.Endpoint}");
+                        await server.WaitForShutdownAsync(cancellationToken);
+                    }
+                    else
+                    {
+                        await OpenDeskMcp.RunStdioAsync(tools, loggerFactory, cancellationToken);
+                    }
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                }
+                catch (IOException e) when (http)
+                {
+                    logger.LogError("Cannot listen on 127.0.0.1:{Port}: {Message}", port, e.Message);
+                    return 1;
+                }
+                finally
+                {
+                    (options.OcrEngine as IDisposable)?.Dispose();
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>OpenDesk.Local's libtesseract engine behind the Mcp seam, created on first use (140–230 ms).</summary>
+    private sealed class LazyTesseractEngine : IOcrEngine, IDisposable
+    {
+        private readonly Lazy<TesseractOcr> _engine = new(() => TesseractOcr.Create(), LazyThreadSafetyMode.ExecutionAndPublication);
+
+        public ValueTask<McpOcrResult> RecognizeAsync(Pixmap image, CancellationToken cancellationToken)
+            => new(Task.Run(() =>
+            {
+                OpenDesk.Local.Ocr.OcrResult r = _engine.Value.Recognize(image);
+                return new McpOcrResult(r.Text, [.. r.Words.Select(w => new McpOcrWord(w.Text, w.Box, w.Confidence))]);
+            }, cancellationToken));
+
+        public void Dispose()
+        {
+            if (_engine.IsValueCreated)
+            {
+                _engine.Value.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Draws Set-of-Marks (box, translucent fill, numbered chip) with SkiaSharp; re-encodes in the input's format.</summary>
+    internal sealed class SkiaMarkRenderer : IMarkRenderer
+    {
+        private static readonly SKColor[] s_palette =
+        [
+            new(0xE6, 0x19, 0x4B), new(0x3C, 0xB4, 0x4B), new(0x43, 0x63, 0xD8), new(0xF5, 0x82, 0x31), new(0x91, 0x1E, 0xB4),
+            new(0x42, 0xD4, 0xF4), new(0xF0, 0x32, 0xE6), new(0x80, 0x80, 0x00), new(0x46, 0x99, 0x90), new(0x9A, 0x63, 0x24),
+        ];
+
+        public ValueTask<Pixmap> DrawAsync(Pixmap image, IReadOnlyList<ScreenMark> marks, CancellationToken cancellationToken)
+        {
+            using SKBitmap? bitmap = SKBitmap.Decode(image.Data);
+            if (bitmap is null)
+            {
+                return ValueTask.FromResult(image);
+            }
+
+            using (var canvas = new SKCanvas(bitmap))
+            using (var font = new SKFont(SKTypeface.Default, 12))
+            using (var stroke = new SKPaint { Style = SKPaintStyle.Stroke, StrokeWidth = 2, IsAntialias = true })
+            using (var fill = new SKPaint { Style = SKPaintStyle.Fill, IsAntialias = true })
+            using (var text = new SKPaint { Color = SKColors.White, IsAntialias = true })
+            {
+                foreach (ScreenMark m in marks)
+                {
+                    SKColor color = s_palette[(m.Number - 1) % s_palette.Length];
+                    var rect = SKRect.Create((float)m.Bounds.X, (float)m.Bounds.Y, (float)m.Bounds.Width, (float)m.Bounds.Height);
+                    fill.Color = color.WithAlpha(40);
+                    canvas.DrawRect(rect, fill);
+                    stroke.Color = color;
+                    canvas.DrawRect(rect, stroke);
+                    string label = m.Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    float w = font.MeasureText(label) + 6, h = 15;
+                    float y = rect.Top - h >= 0 ? rect.Top - h : rect.Bottom;
+                    fill.Color = color;
+                    canvas.DrawRect(SKRect.Create(rect.Left, y, w, h), fill);
+                    canvas.DrawText(label, rect.Left + 3, y + 12, font, text);
+                }
+            }
+
+            bool png = image.Format == PixmapFormat.Png;
+            using SKData data = bitmap.Encode(png ? SKEncodedImageFormat.Png : SKEncodedImageFormat.Jpeg, png ? 100 : 80);
+            return ValueTask.FromResult(image with { Data = data.ToArray(), Format = png ? PixmapFormat.Png : PixmapFormat.Jpeg });
+        }
+    }
+}
