@@ -146,7 +146,15 @@ public sealed class RemoteComputer : IComputer
         RemoteConnection connection = Volatile.Read(ref _current);
         try
         {
-            return await connection.Peer.InvokeAsync(method, parameters, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await connection.Peer.InvokeAsync(method, parameters, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A send into a connection that just broke can surface as a cancellation: it is a lost connection.
+                throw new PeerDisconnectedException($"the connection to {PeerName} was lost: {ex.InnerException?.Message ?? ex.Message}", ex);
+            }
         }
         catch (ProtocolException ex) when (ex is not SessionEvictedException)
         {

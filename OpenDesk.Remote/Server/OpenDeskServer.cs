@@ -221,6 +221,21 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
         return victims.Length;
     }
 
+    /// <summary>Closes every session without an eviction push, as a crash or network loss would (tests).</summary>
+    internal async Task DropConnectionsForTestAsync()
+    {
+        ServerSession[] sessions;
+        lock (_sessions)
+        {
+            sessions = [.. _sessions];
+        }
+
+        foreach (ServerSession session in sessions)
+        {
+            await session.Peer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Evicts every session (<c>session.evicted</c> push), stops listening and advertising.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -351,7 +366,9 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
         catch (HandshakeException ex)
         {
             _audit.SessionRejected(null, [], remoteAddress, "auth_failed: " + ex.ReasonName);
-            if (pairing is not null && ex.Reason == HandshakeFailure.WrongCode && pairing.WrongCode() >= _options.MaxPairingAttempts)
+            // The client usually detects a wrong code first (pair_offer does not decrypt) and hangs up, so the server
+            // sees a closed connection: every failed pairing handshake counts as a wrong attempt.
+            if (pairing is not null && pairing.WrongCode() >= _options.MaxPairingAttempts)
             {
                 pairing.Fail($"pairing closed after {_options.MaxPairingAttempts} wrong codes");
             }
