@@ -124,12 +124,12 @@ public sealed class DisplayTests(DesktopFixture desktop, ITestOutputHelper outpu
         await Computer.Windows.FocusAsync(w.Id, Wait.Token);
         await Wait.UntilAsync(async () => (await Computer.Windows.GetFocusedAsync(Wait.Token))?.Id == w.Id, "xterm focus");
         SettleResult settled = await desktop.Computer.WaitForSettleAsync(null, TimeSpan.FromSeconds(5));
-        Assert.True(settled.Stable);
+        Assert.True(settled.Stable, $"not stable after {settled.Elapsed}");
         ScreenFingerprint before = desktop.Computer.GetFingerprint();
         Assert.Equal(before, desktop.Computer.GetFingerprint());
         await Computer.Input.TypeTextAsync(new TextInput("x", 0), Wait.Token);
         SettleResult after = await desktop.Computer.WaitForSettleAsync(before, TimeSpan.FromSeconds(5));
-        Assert.True(after.Changed);
+        Assert.True(after.Changed, $"no change seen after typing (stable={after.Stable}, {after.Elapsed})");
         double diff = after.Last.Difference(before);
         output.WriteLine($"diff {diff:P3}, area {after.Last.ChangedArea(before)}");
         Assert.InRange(diff, 1e-6, 0.01);

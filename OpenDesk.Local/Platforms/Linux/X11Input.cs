@@ -13,16 +13,20 @@ internal sealed class X11Input : IDisposable
 {
     // Clients refresh their keymap lazily when they see MappingNotify; give them time to do so before the
     // temporary bindings are removed again (xdotool has the same delay).
-    private static readonly TimeSpan s_remapGrace = TimeSpan.FromMilliseconds(80);
+    private static readonly TimeSpan s_remapGrace = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan s_restoreAfterIdle = TimeSpan.FromMilliseconds(750);
 
     private readonly X11Connection _x;
     private readonly SemaphoreSlim _typing = new(1, 1);
+    private readonly Dictionary<nuint, int> _bound = [];
+    private readonly Timer _restoreTimer;
     private readonly int _minKeycode;
     private readonly int _maxKeycode;
 
     public X11Input(X11Connection x)
     {
         _x = x;
+        _restoreTimer = new Timer(OnRestoreTimer);
         lock (_x.Gate)
         {
             Available = Interop.Xtst.XTestQueryExtension(_x.Handle, out _, out _, out _, out _) != 0;
@@ -110,9 +114,10 @@ internal sealed class X11Input : IDisposable
     public async ValueTask TypeAsync(TextInput input, CancellationToken cancellationToken)
     {
         await _typing.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var remapped = new Dictionary<nuint, int>();
         try
         {
+            _restoreTimer.Change(Timeout.Infinite, Timeout.Infinite);
+            Dictionary<nuint, int> bound = _bound;
             Queue<int>? spare = null;
             foreach (Rune rune in input.Text.EnumerateRunes())
             {
@@ -126,32 +131,32 @@ internal sealed class X11Input : IDisposable
                 bool needsRemap;
                 lock (_x.Gate)
                 {
-                    needsRemap = !remapped.ContainsKey(sym) && FindOnKeymap(sym).Keycode == 0;
+                    needsRemap = !bound.ContainsKey(sym) && FindOnKeymap(sym).Keycode == 0;
                 }
 
                 if (needsRemap)
                 {
-                    spare ??= new Queue<int>(FindSpareKeycodes());
+                    spare ??= new Queue<int>(FindSpareKeycodes().Except(bound.Values));
                     if (spare.Count == 0)
                     {
-                        if (remapped.Count == 0)
+                        if (bound.Count == 0)
                         {
                             throw new InternalErrorException("No spare keycode is free to type characters that are not on the keyboard map.");
                         }
 
-                        // All spare keycodes are bound: let clients finish, then recycle them.
+                        // All spare keycodes are bound: let clients process what was typed, then recycle them.
                         await Task.Delay(s_remapGrace, cancellationToken).ConfigureAwait(false);
                         lock (_x.Gate)
                         {
-                            Restore(remapped);
+                            Restore(bound);
                         }
 
-                        foreach (int kc in remapped.Values)
+                        foreach (int kc in bound.Values)
                         {
                             spare.Enqueue(kc);
                         }
 
-                        remapped.Clear();
+                        bound.Clear();
                     }
 
                     int keycode = spare.Dequeue();
@@ -160,13 +165,13 @@ internal sealed class X11Input : IDisposable
                         Bind(keycode, sym);
                     }
 
-                    remapped[sym] = keycode;
+                    bound[sym] = keycode;
                 }
 
                 lock (_x.Gate)
                 {
                     X11Connection.ClearError();
-                    if (remapped.TryGetValue(sym, out int kc))
+                    if (bound.TryGetValue(sym, out int kc))
                     {
                         _ = Interop.Xtst.XTestFakeKeyEvent(_x.Handle, (uint)kc, 1, 0);
                         _ = Interop.Xtst.XTestFakeKeyEvent(_x.Handle, (uint)kc, 0, 0);
@@ -188,21 +193,63 @@ internal sealed class X11Input : IDisposable
         }
         finally
         {
-            if (remapped.Count > 0)
+            // Clients re-read the keymap lazily (after MappingNotify, when they next translate a key), so temporary
+            // bindings stay until typing has been idle for a while, then the original (empty) mapping is restored.
+            if (_bound.Count > 0)
             {
-                try
+                _restoreTimer.Change(s_restoreAfterIdle, Timeout.InfiniteTimeSpan);
+            }
+
+            _typing.Release();
+        }
+    }
+
+    /// <summary>True while characters are temporarily bound to spare keycodes.</summary>
+    public bool HasTemporaryBindings => _bound.Count > 0;
+
+    /// <summary>Restores the keymap now (temporary bindings for characters that were not on it are removed).</summary>
+    public void RestoreKeymap()
+    {
+        _typing.Wait();
+        try
+        {
+            if (_bound.Count > 0 && !_x.Handle.IsClosed)
+            {
+                lock (_x.Gate)
                 {
-                    await Task.Delay(s_remapGrace, CancellationToken.None).ConfigureAwait(false);
-                }
-                finally
-                {
-                    lock (_x.Gate)
-                    {
-                        Restore(remapped);
-                    }
+                    Restore(_bound);
                 }
             }
 
+            _bound.Clear();
+        }
+        finally
+        {
+            _typing.Release();
+        }
+    }
+
+    private void OnRestoreTimer(object? state)
+    {
+        if (!_typing.Wait(0))
+        {
+            return; // typing again; it re-arms the timer when it ends.
+        }
+
+        try
+        {
+            if (_bound.Count > 0 && !_x.Handle.IsClosed)
+            {
+                lock (_x.Gate)
+                {
+                    Restore(_bound);
+                }
+
+                _bound.Clear();
+            }
+        }
+        finally
+        {
             _typing.Release();
         }
     }
@@ -396,5 +443,10 @@ internal sealed class X11Input : IDisposable
         }
     }
 
-    public void Dispose() => _typing.Dispose();
+    public void Dispose()
+    {
+        _restoreTimer.Dispose();
+        RestoreKeymap();
+        _typing.Dispose();
+    }
 }

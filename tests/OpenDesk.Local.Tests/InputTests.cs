@@ -1,0 +1,169 @@
+using System.Text;
+using OpenDesk.Core;
+using OpenDesk.Local.Imaging;
+using OpenDesk.Local.Tests.Desktop;
+
+namespace OpenDesk.Local.Tests;
+
+public sealed class InputTests(DesktopFixture desktop, ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly TestApps _apps = new(desktop);
+    private readonly string _dir = Directory.CreateTempSubdirectory("od-input-").FullName;
+
+    private IComputer Computer => desktop.Computer;
+
+    public ValueTask InitializeAsync()
+    {
+        DesktopFixture.RequireDesktop();
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _apps.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Pointer_Move_IsSeenByAnIndependentClient()
+    {
+        await Computer.Input.SendPointerAsync(new PointerEvent(PointerAction.Move, new Point(812, 345)), Wait.Token);
+        CompletedCommand r = await Computer.Processes.ExecAsync(new ExecCommand(["xdotool", "getmouselocation", "--shell"], Environment: DisplayEnv()), Wait.Token);
+        string text = Encoding.UTF8.GetString(r.Stdout);
+        Assert.Contains("X=812", text, StringComparison.Ordinal);
+        Assert.Contains("Y=345", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TypeText_IntoXterm_RunsACommandThatWritesAFile()
+    {
+        Window w = await StartShellAsync("type-term");
+        string file = Path.Combine(_dir, "typed.txt");
+        await Computer.Input.TypeTextAsync(new TextInput($"echo Typed_by-XTest 123 > {file}\n", 0), Wait.Token);
+        await Wait.UntilAsync(() => File.Exists(file) && File.ReadAllText(file) == "Typed_by-XTest 123\n", "the typed command to write the file");
+        Assert.NotNull(w);
+    }
+
+    [Fact]
+    public async Task TypeText_UnicodeNotOnTheKeymap_ArrivesIntact_AndKeymapIsRestored()
+    {
+        await StartShellAsync("unicode-term");
+        string before = await KeymapAsync();
+        string file = Path.Combine(_dir, "unicode.txt");
+        const string text = "Grüße ✓ Ωmega €5 日本";
+        await Computer.Input.TypeTextAsync(new TextInput($"printf '%s' '{text}' > {file}\n", 0), Wait.Token);
+        await Wait.UntilAsync(() => File.Exists(file) && File.ReadAllText(file, Encoding.UTF8) == text,
+            "the Unicode text in the file");
+
+        // Temporary keysym bindings are removed once typing has been idle for a moment.
+        await Wait.UntilAsync(async () => await KeymapAsync() == before, "the keymap to be restored");
+    }
+
+    [Fact]
+    public async Task Keys_ChordsAndNamedKeys_AreDelivered()
+    {
+        await StartShellAsync("chord-term");
+        string file = Path.Combine(_dir, "chord.txt");
+
+        // Type the command without its first letter, jump to the line start with ctrl+a, add the letter, then press enter.
+        await Computer.Input.TypeTextAsync(new TextInput($"cho chord-ok > {file}", 0), Wait.Token);
+        await PressAsync("ctrl+a");
+        await Computer.Input.TypeTextAsync(new TextInput("e", 0), Wait.Token);
+        await PressAsync("end");
+        await Computer.Input.TypeTextAsync(new TextInput("XX", 0), Wait.Token);
+        await PressAsync("backspace");
+        await PressAsync("BackSpace");
+        await PressAsync("enter");
+        try
+        {
+            await Wait.UntilAsync(() => File.Exists(file) && File.ReadAllText(file) == "chord-ok\n", "the chord-edited command to run");
+        }
+        catch (TimeoutException)
+        {
+            Pixmap shot = await Computer.Display.CaptureAsync(CaptureOptions.Default, Wait.Token);
+            await File.WriteAllBytesAsync("/tmp/od-chord-fail.png", shot.Data);
+            throw;
+        }
+
+        await Assert.ThrowsAsync<InvalidArgumentException>(async () =>
+            await Computer.Input.SendKeyAsync(new KeyEvent(KeyAction.Down, "no_such_key"), Wait.Token));
+    }
+
+    [Fact]
+    public async Task Scroll_WheelOverXterm_ScrollsItsHistory()
+    {
+        Window w = await StartShellAsync("scroll-term");
+        string done = Path.Combine(_dir, "scroll-done");
+        await Computer.Input.TypeTextAsync(new TextInput($"seq 1 300; touch {done}\n", 0), Wait.Token);
+        await Wait.UntilAsync(() => File.Exists(done), "seq to finish");
+        Rect b = w.Bounds!.Value;
+        await desktop.Computer.WaitForSettleAsync(null, TimeSpan.FromSeconds(3));
+        ScreenFingerprint before = desktop.Computer.GetFingerprint(b);
+        await Computer.Input.SendPointerAsync(new PointerEvent(PointerAction.Scroll, b.Center, Dy: -5), Wait.Token);
+        SettleResult after = await desktop.Computer.WaitForSettleAsync(before, TimeSpan.FromSeconds(3));
+        ScreenFingerprint scrolled = desktop.Computer.GetFingerprint(b);
+        Assert.NotEqual(before, scrolled);
+        await Computer.Input.SendPointerAsync(new PointerEvent(PointerAction.Scroll, b.Center, Dy: 5), Wait.Token);
+        await Wait.UntilAsync(() => desktop.Computer.GetFingerprint(b).Equals(before), "scrolling back to restore the view");
+        Assert.True(after.Changed);
+    }
+
+    [Fact]
+    public async Task Drag_MovesAWindowByItsTitleBar()
+    {
+        (_, Window w) = await _apps.StartWithWindowAsync("xterm", "-geometry", "30x5+500+500", "-T", "drag-term");
+        await Computer.Windows.FocusAsync(w.Id, Wait.Token);
+        w = await Wait.ForAsync(async () => await Computer.Windows.GetFocusedAsync(Wait.Token) is { } f && f.Id == w.Id ? f : null, "drag-term focus");
+        await desktop.Computer.WaitForSettleAsync(null, TimeSpan.FromSeconds(3));
+        Rect b = (await Computer.Windows.ListAsync(Wait.Token)).Single(x => x.Id == w.Id).Bounds!.Value;
+        output.WriteLine($"before drag: {b}");
+        Window client = w;
+
+        // Openbox draws the title bar inside the frame, above the client area: a few pixels below the frame top.
+        var grab = new Point(b.X + (b.Width / 2), b.Y + 8);
+        await Computer.Input.SendPointerAsync(new PointerEvent(PointerAction.Move, grab), Wait.Token);
+        await Computer.Input.SendPointerAsync(new PointerEvent(PointerAction.Down, grab, MouseButton.Left), Wait.Token);
+
+        // Paced like a hand: the window manager follows the pointer as the screen settles after each step.
+        for (int i = 1; i <= 10; i++)
+        {
+            await Computer.Input.SendPointerAsync(new PointerEvent(PointerAction.Move, new Point(grab.X - (10 * i), grab.Y - (20 * i))), Wait.Token);
+            await desktop.Computer.WaitForSettleAsync(null, TimeSpan.FromSeconds(1));
+        }
+
+        await Computer.Input.SendPointerAsync(new PointerEvent(PointerAction.Up, new Point(grab.X - 100, grab.Y - 200), MouseButton.Left), Wait.Token);
+        Window moved = await Wait.ForAsync(async () =>
+        {
+            Window now = (await Computer.Windows.ListAsync(Wait.Token)).Single(x => x.Id == client.Id);
+            return Math.Abs(now.Bounds!.Value.X - (b.X - 100)) <= 1 && Math.Abs(now.Bounds!.Value.Y - (b.Y - 200)) <= 1 ? now : null;
+        }, "the dragged window to move by (-100, -200)", TimeSpan.FromSeconds(5));
+        output.WriteLine($"{b} -> {moved.Bounds}");
+    }
+
+    private async Task PressAsync(string key)
+    {
+        await Computer.Input.SendKeyAsync(new KeyEvent(KeyAction.Down, key), Wait.Token);
+        await Computer.Input.SendKeyAsync(new KeyEvent(KeyAction.Up, key), Wait.Token);
+    }
+
+    private async Task<Window> StartShellAsync(string title)
+    {
+        // A clean bash that has printed its prompt before we type (PROMPT_COMMAND writes the marker just before readline reads).
+        string ready = Path.Combine(_dir, title + ".ready");
+        (_, Window w) = await _apps.StartWithWindowAsync("xterm", "-u8", "-geometry", "80x20+200+150", "-T", title,
+            "-e", "env", "LANG=C.UTF-8", $"PROMPT_COMMAND=touch {ready}", "bash", "--norc", "--noprofile", "-i");
+        await Wait.UntilAsync(() => File.Exists(ready), "the shell to start");
+        await Computer.Windows.FocusAsync(w.Id, Wait.Token);
+        await Wait.UntilAsync(async () => (await Computer.Windows.GetFocusedAsync(Wait.Token))?.Id == w.Id, $"{title} to have the focus");
+        return w;
+    }
+
+    private async Task<string> KeymapAsync()
+    {
+        CompletedCommand r = await Computer.Processes.ExecAsync(new ExecCommand(["xmodmap", "-pke"], Environment: DisplayEnv()), Wait.Token);
+        Assert.Equal(0, r.ReturnCode);
+        return Encoding.UTF8.GetString(r.Stdout);
+    }
+
+    private Dictionary<string, string> DisplayEnv() => new() { ["DISPLAY"] = desktop.Display.DisplayName };
+}
