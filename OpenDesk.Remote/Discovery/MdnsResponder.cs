@@ -9,9 +9,10 @@ internal static class MdnsResponder
     /// Answers <paramref name="query"/> for <paramref name="profile"/> on an interface with
     /// <paramref name="interfaceAddress"/>. Returns no reply when nothing matches or every answer is a known
     /// answer. A query from a port other than 5353 is legacy unicast (RFC 6762 §6.7): the reply goes back to the
-    /// sender, echoes the id and the questions, caps TTLs at 10 s and clears the cache-flush bits. A query whose
-    /// matching questions all ask for a unicast response (QU) is answered by unicast to port 5353 of the sender;
-    /// anything else is answered by multicast.
+    /// sender, echoes the id and the questions, caps TTLs at 10 s and clears the cache-flush bits. Every other query
+    /// is answered by multicast, also when it asks for a unicast response (QU, RFC 6762 §5.4 allows this): several
+    /// sockets of one host share port 5353 (avahi, other responders), and a unicast datagram to that port reaches
+    /// only one of them.
     /// </summary>
     public static (byte[]? Reply, IPEndPoint? UnicastTo) Answer(DnsMessage query, IPEndPoint remote, MdnsServiceProfile profile, IPAddress interfaceAddress)
     {
@@ -78,6 +79,6 @@ internal static class MdnsResponder
         }
 
         byte[] response = DnsMessageCodec.Encode(DnsMessage.Response(answers, additionals));
-        return (response, matched.All(q => q.UnicastResponse) ? remote : null);
+        return (response, null);
     }
 }

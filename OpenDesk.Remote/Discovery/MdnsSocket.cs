@@ -60,7 +60,8 @@ internal readonly record struct MdnsDatagram(ReadOnlyMemory<byte> Data, IPEndPoi
 /// <summary>
 /// One UDP socket on one interface: bound to 0.0.0.0:5353 (ReuseAddress, so avahi or another responder can share
 /// the port) or, for a browser that cannot get the port, to an ephemeral port (legacy unicast); member of
-/// 224.0.0.251 on that interface; multicast sent out of that interface only, TTL 255, no loopback. Because Linux
+/// 224.0.0.251 on that interface; multicast sent out of that interface only, TTL 255, looped back to this host (so
+/// <c>opendesk discover</c> sees a server on the same machine; our own packets are harmless). Because Linux
 /// delivers a group's datagrams to every member socket, datagrams that arrived on other interfaces are dropped
 /// (IP_PKTINFO).
 /// </summary>
@@ -106,7 +107,7 @@ internal sealed class MdnsSocket : IDisposable
             socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(MdnsNames.Group, networkInterface.Address));
             socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, networkInterface.Address.GetAddressBytes());
             socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, 255);
-            socket.MulticastLoopback = false;
+            socket.MulticastLoopback = true;
             return new MdnsSocket(socket, networkInterface);
         }
         catch

@@ -62,13 +62,13 @@ public sealed class MdnsResponderTests
     }
 
     [Fact]
-    public void Answer_UnicastResponseQuestion_RepliesUnicastToPort5353()
+    public void Answer_UnicastResponseQuestion_RepliesByMulticast()
     {
         DnsMessage query = DnsMessage.Query([new DnsQuestion(Profile.InstanceFullName, DnsRecordType.Any, UnicastResponse: true)]);
 
         (byte[]? reply, IPEndPoint? unicastTo) = MdnsResponder.Answer(query, s_mdnsPeer, Profile, s_interface);
 
-        Assert.Equal(s_mdnsPeer, unicastTo);
+        Assert.Null(unicastTo);
         Assert.Equal([Profile.Srv, Profile.TxtRecord], Decode(reply).Answers);
     }
 

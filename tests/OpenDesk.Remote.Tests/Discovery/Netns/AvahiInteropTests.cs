@@ -113,6 +113,28 @@ public sealed class AvahiInteropTests(NetnsAvahiFixture fixture)
         TestContext.Current.TestOutputHelper?.WriteLine($"find: {elapsed} ms");
     }
 
+    [Fact]
+    public async Task OurBrowser_SeesOurAdvertisers_SecondWithSameNameIsRenamed()
+    {
+        fixture.SkipIfUnavailable();
+        string key = Convert.ToHexStringLower(s_ourKey);
+        await using ChildProcess first = fixture.StartProbeInB("advertise", "--port", "7001", "--pk", key, "--name", "Twin", "--host", "twin-one");
+        string firstReady = await first.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), s_timeout, "the first advertiser");
+        await using ChildProcess second = fixture.StartProbeInB("advertise", "--port", "7002", "--pk", key, "--name", "Twin", "--host", "twin-two");
+        string secondReady = await second.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), s_timeout, "the second advertiser");
+
+        // The second one's probes were answered by the first (same namespace, multicast loopback): a conflict.
+        Assert.Equal("Twin", JsonDocument.Parse(firstReady[6..]).RootElement.GetProperty("instance").GetString());
+        Assert.Equal("Twin-2", JsonDocument.Parse(secondReady[6..]).RootElement.GetProperty("instance").GetString());
+
+        await using ChildProcess browser = fixture.StartProbeInB("browse", "--timeout", "1.5");
+        string done = await browser.WaitForLineAsync(l => l.StartsWith("DONE ", StringComparison.Ordinal), s_timeout, "the browse");
+        List<JsonElement> peers = [.. browser.Transcript.Split('\n').Where(l => l.StartsWith("PEER ", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l[5..]).RootElement)];
+        Assert.Equal(["Twin:7001", "Twin-2:7002"], peers.Select(p => $"{p.GetProperty("name").GetString()}:{p.GetProperty("port").GetInt32()}"));
+        Assert.All(peers, p => Assert.Equal(NetnsAvahiFixture.AddressB, p.GetProperty("host").GetString()));
+        TestContext.Current.TestOutputHelper?.WriteLine($"browse: {done}; starts: {firstReady} / {secondReady}");
+    }
+
     /// <summary>avahi-publish with the OpenDesk TXT keys; the raw key bytes go through bash's printf.</summary>
     private ChildProcess PublishValid(string name, int port, string description)
     {
