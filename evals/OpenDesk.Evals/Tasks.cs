@@ -1,0 +1,583 @@
+using OpenDesk.Serve.Demo;
+
+namespace OpenDesk.Evals;
+
+/// <summary>The task catalogue.</summary>
+internal static class TaskCatalog
+{
+    /// <summary>Every task, in run order (grouped by layout).</summary>
+    public static IReadOnlyList<EvalTask> All { get; } =
+    [
+        new XtermEchoToFile(), new XtermReadToken(), new ZenityEntry(), new ZenityQuestionNo(), new ZenityList(),
+        new ZenityEntryByAccessibility(), new MousepadTypeSave(), new MousepadCopy(), new XcalcMultiply(),
+        new ClickToFocus(), new AppOpen(), new AppClose(), new AppFocus(),
+        new QhdQuestion(), new QhdCornerClick(),
+        new DualRightMonitor(), new DualFullDesktop(),
+    ];
+
+    /// <summary>The short subset CI runs.</summary>
+    public static IReadOnlyList<string> CiSubset { get; } = ["xterm-echo-file", "zenity-entry", "mousepad-type-save"];
+}
+
+/// <summary>Shared set-up pieces.</summary>
+internal static class Apps
+{
+    public const string Font = "DejaVu Sans Mono";
+
+    /// <summary>An xterm with a title and a first line, running an interactive bash in the task folder.</summary>
+    public static async Task<ChildProcess> XtermAsync(EvalContext c, string title, string firstLine, string geometry = "90x16+40+40")
+    {
+        ChildProcess p = c.StartApp("xterm", "-T", title, "-geometry", geometry, "-fa", Font, "-fs", "14",
+            "-e", "sh", "-c", $"cd '{c.WorkDirectory}'; echo '{firstLine}'; export PS1='$ '; exec bash --norc --noprofile");
+        _ = await c.Desktop.WaitForWindowAsync("^" + title + "$");
+        return p;
+    }
+
+    /// <summary>A zenity dialog; returns its process (stdout = the answer).</summary>
+    public static async Task<ChildProcess> ZenityAsync(EvalContext c, string title, params string[] args)
+    {
+        ChildProcess p = c.StartApp("zenity", ["--title", title, .. args]);
+        _ = await c.Desktop.WaitForWindowAsync("^" + title + "$");
+        return p;
+    }
+
+    /// <summary>Mousepad on a file of the task folder.</summary>
+    public static async Task<string> MousepadAsync(EvalContext c, string fileName, string content)
+    {
+        string path = Path.Combine(c.WorkDirectory, fileName);
+        await File.WriteAllTextAsync(path, content);
+        _ = c.StartApp("mousepad", path);
+        _ = await c.Desktop.WaitForWindowAsync(fileName);
+        return path;
+    }
+
+    /// <summary>The largest text area among the marks (the editor's document).</summary>
+    public static async Task<ScreenMark> TextAreaAsync(EvalContext c)
+    {
+        DateTime until = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        string last = "";
+        do
+        {
+            (ToolCall call, IReadOnlyList<ScreenMark> marks) = await c.ScreenshotAsync();
+            ScreenMark? area = marks.Where(m => m.Role.Contains("text", StringComparison.OrdinalIgnoreCase) || m.Role == "entry")
+                .OrderByDescending(m => m.Width * m.Height).FirstOrDefault();
+            if (area is not null)
+            {
+                return area;
+            }
+
+            last = call.Text;
+        }
+        while (DateTime.UtcNow < until);
+        throw new AgentGaveUpException($"no text area among the marks: {last.ReplaceLineEndings(" ")}");
+    }
+
+    /// <summary>The answer a zenity dialog printed (its stdout line that is not a GTK message).</summary>
+    public static async Task<(int? Exit, string Answer)> ZenityAnswerAsync(ChildProcess p)
+    {
+        int? exit = await Checks.ExitCodeAsync(p);
+        string answer = p.Lines.LastOrDefault(l => !l.Contains("Gtk-", StringComparison.Ordinal) && !l.Contains("dbind-", StringComparison.Ordinal)
+            && !l.StartsWith('(') && l.Trim().Length > 0) ?? "";
+        return (exit, answer.Trim());
+    }
+
+    /// <summary>Mangles text the way the broken agent does (drops the second-to-last character).</summary>
+    public static string Mangle(EvalContext c, string text) => c.Break && text.Length > 2 ? text[..^2] + text[^1] : text;
+}
+
+/// <summary>Focus a terminal by clicking its text, run a command that writes a file.</summary>
+internal sealed class XtermEchoToFile : EvalTask
+{
+    public override string Name => "xterm-echo-file";
+
+    public override string Goal => "click into the terminal (found by OCR), type `echo <words> > out.txt`, press Enter";
+
+    public override string CheckedBy => "out.txt contents";
+
+    public override Task SetupAsync(EvalContext c) => Apps.XtermAsync(c, "eval-term", "READY FOR INPUT");
+
+    public override async Task ActAsync(EvalContext c)
+    {
+        OcrWord ready = await c.FindWordAsync("READY");
+        _ = await c.ClickAsync(ready.X, ready.Y);
+        _ = await c.TypeAsync($"echo {c.Token} > out.txt");
+        _ = await c.PressAsync("enter");
+    }
+
+    public override Task<string?> CheckAsync(EvalContext c) => Checks.FileEqualsAsync(Path.Combine(c.WorkDirectory, "out.txt"), c.Token);
+}
+
+/// <summary>Read words off a terminal with OCR and put them on the clipboard.</summary>
+internal sealed class XtermReadToken : EvalTask
+{
+    public override string Name => "xterm-read-token";
+
+    public override string Goal => "read the two words after `secret:` in a terminal with OCR and write them to the clipboard";
+
+    public override string CheckedBy => "xclip -o -selection clipboard";
+
+    public override Task SetupAsync(EvalContext c) => Apps.XtermAsync(c, "eval-secret", $"The secret: {c.Token}");
+
+    public override async Task ActAsync(EvalContext c)
+    {
+        OcrWord label = await c.FindWordAsync("secret:");
+        IReadOnlyList<OcrWord> words = await c.OcrWordsAsync();
+        string[] next = [.. words.Where(w => Math.Abs(w.Y - label.Y) <= label.Height / 2 + 2 && w.X > label.X)
+            .OrderBy(w => w.X).Take(2).Select(w => w.Text)];
+        if (next.Length < 2)
+        {
+            throw new AgentGaveUpException("OCR shows no two words after 'secret:'");
+        }
+
+        _ = await c.CallAsync("clipboard", ("action", "write"), ("text", Apps.Mangle(c, string.Join(' ', next))));
+    }
+
+    public override async Task<string?> CheckAsync(EvalContext c)
+    {
+        string clip = (await Checks.ClipboardAsync(c.Desktop)).Trim();
+        return clip == c.Token ? null : $"clipboard holds \"{clip}\", expected \"{c.Token}\"";
+    }
+}
+
+/// <summary>Fill a GTK entry dialog with the mouse and keyboard.</summary>
+internal sealed class ZenityEntry : EvalTask
+{
+    public override string Name => "zenity-entry";
+
+    public override string Goal => "click the entry field (Set-of-Marks), type the words, click the OK mark";
+
+    public override string CheckedBy => "zenity's stdout and exit code";
+
+    public override async Task SetupAsync(EvalContext c)
+        => c.State["dialog"] = await Apps.ZenityAsync(c, "eval-entry", "--entry", "--text", "Type the words");
+
+    public override async Task ActAsync(EvalContext c)
+    {
+        ScreenMark field = await c.FindMarkAsync("", "text");
+        _ = await c.ClickAsync(field.X, field.Y);
+        _ = await c.TypeAsync(c.Token);
+        ScreenMark ok = await c.FindMarkAsync("OK", "button");
+        _ = await c.ClickAsync(ok.X, ok.Y);
+    }
+
+    public override async Task<string?> CheckAsync(EvalContext c)
+    {
+        (int? exit, string answer) = await Apps.ZenityAnswerAsync((ChildProcess)c.State["dialog"]);
+        return exit is null ? "the dialog is still open"
+            : exit != 0 ? $"zenity exited {exit} (not OK)"
+            : answer != c.Token ? $"zenity printed \"{answer}\", expected \"{c.Token}\"" : null;
+    }
+}
+
+/// <summary>Answer No to a question dialog.</summary>
+internal sealed class ZenityQuestionNo : EvalTask
+{
+    public override string Name => "zenity-question-no";
+
+    public override string Goal => "answer No to `Delete all files?` by clicking the No mark";
+
+    public override string CheckedBy => "zenity exit code 1";
+
+    public override async Task SetupAsync(EvalContext c)
+        => c.State["dialog"] = await Apps.ZenityAsync(c, "eval-question", "--question", "--text", "Delete all files?");
+
+    public override async Task ActAsync(EvalContext c)
+    {
+        ScreenMark no = await c.FindMarkAsync("No", "button");
+        _ = await c.ClickAsync(no.X, no.Y);
+    }
+
+    public override async Task<string?> CheckAsync(EvalContext c)
+    {
+        int? exit = await Checks.ExitCodeAsync((ChildProcess)c.State["dialog"]);
+        return exit == 1 ? null : exit is null ? "the dialog is still open" : $"zenity exited {exit}, expected 1 (No)";
+    }
+}
+
+/// <summary>Pick a row of a GTK list by its text.</summary>
+internal sealed class ZenityList : EvalTask
+{
+    private static readonly string[] s_fruit = ["apple", "banana", "cherry", "damson", "elderberry"];
+
+    public override string Name => "zenity-list";
+
+    public override string Goal => "select the row of a given fruit (found by OCR) and click OK";
+
+    public override string CheckedBy => "zenity's stdout";
+
+    public override async Task SetupAsync(EvalContext c)
+    {
+        c.State["want"] = s_fruit[Random.Shared.Next(1, s_fruit.Length)];
+        c.State["dialog"] = await Apps.ZenityAsync(c, "eval-list", ["--list", "--text", "Pick one", "--column", "Fruit", "--height", "320", .. s_fruit]);
+    }
+
+    public override async Task ActAsync(EvalContext c)
+    {
+        OcrWord row = await c.FindWordAsync((string)c.State["want"]);
+        _ = await c.ClickAsync(row.X, row.Y);
+        ScreenMark ok = await c.FindMarkAsync("OK", "button");
+        _ = await c.ClickAsync(ok.X, ok.Y);
+    }
+
+    public override async Task<string?> CheckAsync(EvalContext c)
+    {
+        (int? exit, string answer) = await Apps.ZenityAnswerAsync((ChildProcess)c.State["dialog"]);
+        string want = (string)c.State["want"];
+        return exit is null ? "the dialog is still open" : answer != want ? $"zenity printed \"{answer}\" (exit {exit}), expected \"{want}\"" : null;
+    }
+}
+
+/// <summary>Fill a GTK entry through the accessibility tree only (ui tool).</summary>
+internal sealed class ZenityEntryByAccessibility : EvalTask
+{
+    public override string Name => "zenity-entry-a11y";
+
+    public override string Goal => "type into the entry and press OK with the `ui` tool (AT-SPI, no coordinates)";
+
+    public override string CheckedBy => "AT-SPI text (pyatspi) before OK, then zenity's stdout";
+
+    public override async Task SetupAsync(EvalContext c)
+        => c.State["dialog"] = await Apps.ZenityAsync(c, "eval-a11y", "--entry", "--text", "Type the words");
+
+    public override async Task ActAsync(EvalContext c)
+    {
+        _ = await c.CallAsync("ui", ("action", "type"), ("app", "zenity"), ("role", "text"), ("text", Apps.Mangle(c, c.Token)));
+        c.State["atspi"] = await Checks.AtspiTextAsync(c.Desktop, "zenity") ?? "(pyatspi not installed)";
+        _ = await c.CallAsync("ui", ("action", "click"), ("app", "zenity"), ("title", "OK"), ("role", "push button"));
+    }
+
+    public override async Task<string?> CheckAsync(EvalContext c)
+    {
+        (int? exit, string answer) = await Apps.ZenityAnswerAsync((ChildProcess)c.State["dialog"]);
+        string atspi = c.State.TryGetValue("atspi", out object? a) ? (string)a : "";
+        return exit is null ? $"the dialog is still open (AT-SPI text: \"{atspi}\")"
+            : answer != c.Token ? $"zenity printed \"{answer}\" (exit {exit}), expected \"{c.Token}\"; AT-SPI text was \"{atspi}\"" : null;
+    }
+}
+
+/// <summary>Type into a text editor and save.</summary>
+internal sealed class MousepadTypeSave : EvalTask
+{
+    public override string Name => "mousepad-type-save";
+
+    public override string Goal => "click the editor's text area (marks), type the words, save with ctrl+s";
+
+    public override string CheckedBy => "the saved file's contents";
+
+    public override async Task SetupAsync(EvalContext c) => c.State["file"] = await Apps.MousepadAsync(c, "note.txt", "");
+
+    public override async Task ActAsync(EvalContext c)
+    {
+        ScreenMark area = await Apps.TextAreaAsync(c);
+        _ = await c.ClickAsync(area.X, area.Y);
+        _ = await c.TypeAsync(c.Token);
+        _ = await c.HotkeyAsync("ctrl", "s");
+    }
+
+    public override Task<string?> CheckAsync(EvalContext c) => Checks.FileEqualsAsync((string)c.State["file"], c.Token);
+}
+
+/// <summary>Copy an editor's text to the clipboard with keyboard shortcuts and read it back.</summary>
+internal sealed class MousepadCopy : EvalTask
+{
+    public override string Name => "mousepad-copy";
+
+    public override string Goal => "click the text area, ctrl+a, ctrl+c, read the clipboard back through MCP";
+
+    public override string CheckedBy => "xclip -o -selection clipboard";
+
+    public override async Task SetupAsync(EvalContext c) => _ = await Apps.MousepadAsync(c, "copy.txt", $"copy {c.Token}");
+
+    public override async Task ActAsync(EvalContext c)
+    {
+        ScreenMark area = await Apps.TextAreaAsync(c);
+        _ = await c.ClickAsync(area.X, area.Y);
+        _ = await c.HotkeyAsync("ctrl", "a");
+        _ = await c.HotkeyAsync("ctrl", "c");
+        ToolCall read = await c.CallAsync("clipboard", ("action", "read"));
+        c.State["agent-read"] = read.Text;
+    }
+
+    public override async Task<string?> CheckAsync(EvalContext c)
+    {
+        string clip = (await Checks.ClipboardAsync(c.Desktop)).Trim();
+        string want = $"copy {c.Token}";
+        string agent = c.State.TryGetValue("agent-read", out object? a) ? ((string)a).Trim() : "";
+        return clip != want ? $"clipboard holds \"{clip}\", expected \"{want}\""
+            : !agent.Contains(want, StringComparison.Ordinal) ? $"xclip is right but the agent read \"{agent}\"" : null;
+    }
+}
+
+/// <summary>Use a calculator through its keyboard after focusing it with a click on its display.</summary>
+internal sealed class XcalcMultiply : EvalTask
+{
+    public override string Name => "xcalc-multiply";
+
+    public override string Goal => "click xcalc's display (OCR word DEG), type 12*34=, the display shows 408";
+
+    public override string CheckedBy => "xwd + tesseract on the xcalc window";
+
+    public override async Task SetupAsync(EvalContext c)
+    {
+        _ = c.StartApp("xcalc");
+        c.State["window"] = await c.Desktop.WaitForWindowAsync("^Calculator$");
+    }
+
+    public override async Task ActAsync(EvalContext c)
+    {
+        OcrWord deg = await c.FindWordAsync("DEG");
+        _ = await c.ClickAsync(deg.X, deg.Y);
+        _ = await c.TypeAsync("12*34=");
+    }
+
+    public override async Task<string?> CheckAsync(EvalContext c)
+    {
+        string text = "";
+        bool ok = await Desktop.Until(async () =>
+        {
+            text = await Checks.OcrWindowAsync(c.Desktop, (string)c.State["window"], c.WorkDirectory);
+            return text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Contains("408");
+        }, TimeSpan.FromSeconds(3));
+        return ok ? null : $"xcalc does not show 408 (tesseract read: {text.ReplaceLineEndings(" ").Trim()})";
+    }
+}
+
+/// <summary>Bring a terminal to the front by clicking its text.</summary>
+internal sealed class ClickToFocus : EvalTask
+{
+    public override string Name => "click-to-focus";
+
+    public override string Goal => "two terminals; click the text ALPHA (OCR) to activate the back one";
+
+    public override string CheckedBy => "xdotool getactivewindow getwindowname";
+
+    public override async Task SetupAsync(EvalContext c)
+    {
+        _ = await Apps.XtermAsync(c, "eval-alpha", "ALPHA WINDOW", "50x8+40+500");
+        _ = await Apps.XtermAsync(c, "eval-beta", "BETA WINDOW", "50x8+900+200");
+    }
+
+    public override async Task ActAsync(EvalContext c)
+    {
+        OcrWord alpha = await c.FindWordAsync("ALPHA");
+        _ = await c.ClickAsync(alpha.X, alpha.Y);
+    }
+
+    public override async Task<string?> CheckAsync(EvalContext c)
+    {
+        string title = "";
+        bool ok = await Desktop.Until(async () => (title = await Checks.ActiveWindowTitleAsync(c.Desktop)) == "eval-alpha", TimeSpan.FromSeconds(3));
+        return ok ? null : $"the active window is \"{title}\", expected eval-alpha";
+    }
+}
+
+/// <summary>Open an app by name.</summary>
+internal sealed class AppOpen : EvalTask
+{
+    public override string Name => "app-open";
+
+    public override string Goal => "open xcalc with the app tool and see its display (OCR word DEG)";
+
+    public override string CheckedBy => "wmctrl -l lists a Calculator window";
+
+    public override Task SetupAsync(EvalContext c) => Task.CompletedTask;
+
+    public override async Task ActAsync(EvalContext c)
+    {
+        _ = await c.CallAsync("app", ("action", "open"), ("name", c.Break ? "xcalk" : "xcalc"));
+        _ = await c.FindWordAsync("DEG");
+    }
+
+    public override async Task<string?> CheckAsync(EvalContext c)
+    {
+        IReadOnlyList<string> titles = [];
+        bool ok = await Desktop.Until(async () => (titles = await Checks.WindowTitlesAsync(c.Desktop)).Contains("Calculator"), TimeSpan.FromSeconds(3));
+        return ok ? null : $"no Calculator window (windows: {string.Join(", ", titles)})";
+    }
+}
+
+/// <summary>Close an app by name.</summary>
+internal sealed class AppClose : EvalTask
+{
+    public override string Name => "app-close";
+
+    public override string Goal => "close the running xcalc with the app tool";
+
+    public override string CheckedBy => "wmctrl -l and the xcalc process";
+
+    public override async Task SetupAsync(EvalContext c)
+    {
+        c.State["xcalc"] = c.StartApp("xcalc");
+        _ = await c.Desktop.WaitForWindowAsync("^Calculator$");
+    }
+
+    public override async Task ActAsync(EvalContext c)
+        => _ = await c.CallAsync("app", ("action", "close"), ("name", c.Break ? "xclock" : "xcalc"));
+
+    public override async Task<string?> CheckAsync(EvalContext c)
+    {
+        int? exit = await Checks.ExitCodeAsync((ChildProcess)c.State["xcalc"], TimeSpan.FromSeconds(3));
+        IReadOnlyList<string> titles = await Checks.WindowTitlesAsync(c.Desktop);
+        return exit is null ? "xcalc is still running" : titles.Contains("Calculator") ? "a Calculator window is still listed" : null;
+    }
+}
+
+/// <summary>Focus an app by name.</summary>
+internal sealed class AppFocus : EvalTask
+{
+    public override string Name => "app-focus";
+
+    public override string Goal => "bring the editor (behind a terminal) to the front with the app tool";
+
+    public override string CheckedBy => "xdotool getactivewindow getwindowname";
+
+    public override async Task SetupAsync(EvalContext c)
+    {
+        _ = await Apps.MousepadAsync(c, "focus.txt", "focus me");
+        _ = await Apps.XtermAsync(c, "eval-front", "I am in front", "80x20+60+60");
+    }
+
+    public override async Task ActAsync(EvalContext c)
+        => _ = await c.CallAsync("app", ("action", "focus"), ("name", c.Break ? "xterm" : "mousepad"));
+
+    public override async Task<string?> CheckAsync(EvalContext c)
+    {
+        string title = "";
+        bool ok = await Desktop.Until(async () => (title = await Checks.ActiveWindowTitleAsync(c.Desktop)).Contains("Mousepad", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(3));
+        return ok ? null : $"the active window is \"{title}\", expected the Mousepad window";
+    }
+}
+
+/// <summary>A click on a 2560×1440 desktop through a downscaled model frame.</summary>
+internal sealed class QhdQuestion : EvalTask
+{
+    public override string Name => "qhd-question-yes";
+
+    public override string Goal => "2560x1440 desktop (image downscaled): click the Yes mark of a question";
+
+    public override string CheckedBy => "zenity exit code 0";
+
+    public override DesktopLayout Layout => DesktopLayout.Qhd;
+
+    public override async Task SetupAsync(EvalContext c)
+        => c.State["dialog"] = await Apps.ZenityAsync(c, "eval-qhd", "--question", "--text", "Proceed on the big screen?");
+
+    public override async Task ActAsync(EvalContext c)
+    {
+        ScreenMark yes = await c.FindMarkAsync("Yes", "button");
+        _ = await c.ClickAsync(yes.X, yes.Y);
+    }
+
+    public override async Task<string?> CheckAsync(EvalContext c)
+    {
+        int? exit = await Checks.ExitCodeAsync((ChildProcess)c.State["dialog"]);
+        return exit == 0 ? null : exit is null ? "the dialog is still open" : $"zenity exited {exit}, expected 0 (Yes)";
+    }
+}
+
+/// <summary>An OCR-located click near the far corner of a 2560×1440 desktop.</summary>
+internal sealed class QhdCornerClick : EvalTask
+{
+    public override string Name => "qhd-corner-click";
+
+    public override string Goal => "2560x1440: click the word CORNER of a terminal at the bottom right to activate it";
+
+    public override string CheckedBy => "xdotool getactivewindow getwindowname";
+
+    public override DesktopLayout Layout => DesktopLayout.Qhd;
+
+    public override async Task SetupAsync(EvalContext c)
+    {
+        _ = await Apps.XtermAsync(c, "eval-corner", "CORNER WINDOW", "40x6-20-20");
+        _ = await Apps.XtermAsync(c, "eval-middle", "MIDDLE WINDOW", "60x10+900+500");
+    }
+
+    public override async Task ActAsync(EvalContext c)
+    {
+        OcrWord word = await c.FindWordAsync("CORNER");
+        _ = await c.ClickAsync(word.X, word.Y);
+    }
+
+    public override async Task<string?> CheckAsync(EvalContext c)
+    {
+        string title = "";
+        bool ok = await Desktop.Until(async () => (title = await Checks.ActiveWindowTitleAsync(c.Desktop)) == "eval-corner", TimeSpan.FromSeconds(3));
+        return ok ? null : $"the active window is \"{title}\", expected eval-corner";
+    }
+}
+
+/// <summary>Two monitors: a dialog on the right one, seen through a screenshot of that display only.</summary>
+internal sealed class DualRightMonitor : EvalTask
+{
+    public override string Name => "dual-right-display";
+
+    public override string Goal => "two monitors: screenshot display RIGHT, click the dialog's Yes mark there";
+
+    public override string CheckedBy => "zenity exit code 0";
+
+    public override DesktopLayout Layout => DesktopLayout.Dual;
+
+    public override async Task SetupAsync(EvalContext c)
+    {
+        c.State["dialog"] = await Apps.ZenityAsync(c, "eval-right", "--question", "--text", "Right monitor?");
+        (int code, _, string err) = await c.Desktop.RunAsync("wmctrl", ["-r", "eval-right", "-e", "0,2700,400,-1,-1"]);
+        if (code != 0)
+        {
+            throw new InvalidOperationException("wmctrl could not move the dialog: " + err);
+        }
+
+        // Wait until the window manager really moved it onto the right monitor.
+        if (!await Desktop.Until(async () =>
+        {
+            (_, string geo, _) = await c.Desktop.RunAsync("sh", ["-c", "xdotool search --name '^eval-right$' getwindowgeometry"]);
+            string pos = geo.Split('\n').FirstOrDefault(l => l.Contains("Position", StringComparison.Ordinal)) ?? "";
+            return pos.Contains("Position: 2", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(10)))
+        {
+            throw new InvalidOperationException("the dialog did not move to the right monitor");
+        }
+    }
+
+    public override async Task ActAsync(EvalContext c)
+    {
+        ScreenMark yes = await c.FindMarkAsync("Yes", "button", display: "RIGHT");
+        _ = await c.ClickAsync(yes.X, yes.Y);
+    }
+
+    public override async Task<string?> CheckAsync(EvalContext c)
+    {
+        int? exit = await Checks.ExitCodeAsync((ChildProcess)c.State["dialog"]);
+        return exit == 0 ? null : exit is null ? "the dialog is still open" : $"zenity exited {exit}, expected 0 (Yes)";
+    }
+}
+
+/// <summary>Two monitors: the whole 3840×1080 desktop in one (downscaled) image.</summary>
+internal sealed class DualFullDesktop : EvalTask
+{
+    public override string Name => "dual-full-desktop";
+
+    public override string Goal => "two monitors: screenshot the whole desktop, click the No mark of a dialog";
+
+    public override string CheckedBy => "zenity exit code 1";
+
+    public override DesktopLayout Layout => DesktopLayout.Dual;
+
+    public override async Task SetupAsync(EvalContext c)
+    {
+        _ = await Apps.XtermAsync(c, "eval-right-term", "right monitor terminal", "60x10+2400+100");
+        c.State["dialog"] = await Apps.ZenityAsync(c, "eval-left", "--question", "--text", "Left monitor?");
+    }
+
+    public override async Task ActAsync(EvalContext c)
+    {
+        ScreenMark no = await c.FindMarkAsync("No", "button");
+        _ = await c.ClickAsync(no.X, no.Y);
+    }
+
+    public override async Task<string?> CheckAsync(EvalContext c)
+    {
+        int? exit = await Checks.ExitCodeAsync((ChildProcess)c.State["dialog"]);
+        return exit == 1 ? null : exit is null ? "the dialog is still open" : $"zenity exited {exit}, expected 1 (No)";
+    }
+}
