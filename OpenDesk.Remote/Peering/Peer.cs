@@ -228,11 +228,21 @@ internal sealed class Peer : IAsyncDisposable
             return;
         }
 
-        await _shutdown.CancelAsync().ConfigureAwait(false);
+        // Close first so the transport can finish its close handshake; the reader loop then sees the end.
         await _channel.CloseAsync().ConfigureAwait(false);
         if (Volatile.Read(ref _started) != 0)
         {
-            await _completion.Task.ConfigureAwait(false);
+            try
+            {
+                await _completion.Task.WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                await _shutdown.CancelAsync().ConfigureAwait(false);
+                await _completion.Task.ConfigureAwait(false);
+            }
+
+            await _shutdown.CancelAsync().ConfigureAwait(false);
         }
         else
         {

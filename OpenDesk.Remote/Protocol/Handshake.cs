@@ -31,6 +31,27 @@ internal sealed class HandshakeOptions
     internal IEphemeralKeySource EphemeralKeys { get; init; } = RandomEphemeralKeySource.Instance;
 }
 
+/// <summary>
+/// The pairing PSK of a code (<c>PBKDF2-HMAC-SHA256(code, "opendesk-psk-v1", 200000)</c>, ~30–120 ms). A server in
+/// pairing mode derives it once and reuses it for every attempt.
+/// </summary>
+internal sealed class PairingSecret
+{
+    private PairingSecret(byte[] psk) => Psk = psk;
+
+    internal byte[] Psk { get; }
+
+    /// <summary>Derives the PSK of a code (CPU-bound).</summary>
+    public static PairingSecret Derive(string code) => new(ProtocolCrypto.DerivePsk(code));
+
+    /// <summary>Derives the PSK on the thread pool.</summary>
+    public static Task<PairingSecret> DeriveAsync(string code, CancellationToken cancellationToken) =>
+        Task.Run(() => Derive(code), cancellationToken);
+
+    /// <inheritdoc />
+    public override string ToString() => "PairingSecret";
+}
+
 /// <summary>The key-schedule formulas of spec §4–§5, shared by both sides (and checked value by value by the vectors).</summary>
 internal static class HandshakeMath
 {
@@ -85,11 +106,34 @@ internal static class Handshake
         IMessageTransport transport, string code, Identity identity, HandshakeOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(code);
+        return PairAsClientCoreAsync(transport, ct => Task.Run(() => ProtocolCrypto.DerivePsk(code), ct), identity, options, cancellationToken);
+    }
+
+    /// <summary>Client side of pairing with a PSK derived beforehand (see <see cref="PairingSecret"/>).</summary>
+    public static Task<(SecureChannel Channel, byte[] ServerPublicKey)> PairAsClientAsync(
+        IMessageTransport transport, PairingSecret secret, Identity identity, HandshakeOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        return PairAsClientCoreAsync(transport, _ => Task.FromResult(secret.Psk), identity, options, cancellationToken);
+    }
+
+    /// <summary>Server side of pairing with a PSK derived once when pairing mode starts (saves ~PBKDF2 per attempt).</summary>
+    public static Task<(SecureChannel Channel, byte[] ClientPublicKey)> PairAsServerAsync(
+        IMessageTransport transport, PairingSecret secret, Identity identity, HandshakeOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        return PairAsServerCoreAsync(transport, _ => Task.FromResult(secret.Psk), identity, options, cancellationToken);
+    }
+
+    private static Task<(SecureChannel Channel, byte[] ServerPublicKey)> PairAsClientCoreAsync(
+        IMessageTransport transport, Func<CancellationToken, Task<byte[]>> pskSource, Identity identity, HandshakeOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
         return RunAsync(transport, options, async (o, ct) =>
         {
             using Key ec = o.EphemeralKeys.Create();
             byte[] ecPub = ProtocolCrypto.PublicKeyOf(ec);
-            Task<byte[]> pskTask = Task.Run(() => ProtocolCrypto.DerivePsk(code), ct);
+            Task<byte[]> pskTask = pskSource(ct);
             await transport.SendAsync(HandshakeMessages.EncodePairHello(ecPub), ct).ConfigureAwait(false);
 
             HandshakeMessage offer = await ReceiveAsync(transport, HandshakeMessages.PairOffer, ct).ConfigureAwait(false);
@@ -124,9 +168,16 @@ internal static class Handshake
         IMessageTransport transport, string code, Identity identity, HandshakeOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(code);
+        return PairAsServerCoreAsync(transport, ct => Task.Run(() => ProtocolCrypto.DerivePsk(code), ct), identity, options, cancellationToken);
+    }
+
+    private static Task<(SecureChannel Channel, byte[] ClientPublicKey)> PairAsServerCoreAsync(
+        IMessageTransport transport, Func<CancellationToken, Task<byte[]>> pskSource, Identity identity, HandshakeOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
         return RunAsync(transport, options, async (o, ct) =>
         {
-            Task<byte[]> pskTask = Task.Run(() => ProtocolCrypto.DerivePsk(code), ct);
+            Task<byte[]> pskTask = pskSource(ct);
             HandshakeMessage hello = await ReceiveAsync(transport, HandshakeMessages.PairHello, ct).ConfigureAwait(false);
             byte[] ecPub = RequireKey(hello.E, "e");
 

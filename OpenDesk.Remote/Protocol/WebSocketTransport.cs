@@ -13,10 +13,14 @@ namespace OpenDesk.Remote.Protocol;
 internal sealed class WebSocketTransport : IMessageTransport
 {
     private const int ReceiveChunk = 16 * 1024;
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
     private readonly WebSocket _socket;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private int _closed;
+    private int _receiving;
+    private Task _finishClose = Task.CompletedTask;
+    private readonly TaskCompletionSource _closeSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Wraps an open WebSocket; the transport owns and disposes it.</summary>
     public WebSocketTransport(WebSocket socket, int maxMessageSize = TransportDefaults.MaxMessageSize)
@@ -89,6 +93,7 @@ internal sealed class WebSocketTransport : IMessageTransport
 
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ReceiveChunk);
         int length = 0;
+        Interlocked.Increment(ref _receiving);
         try
         {
             while (true)
@@ -108,26 +113,29 @@ internal sealed class WebSocketTransport : IMessageTransport
                 }
                 catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException)
                 {
-                    await CloseCoreAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
+                    _closeSeen.TrySetResult();
+                    Volatile.Write(ref _closed, 1);
+                    _socket.Abort();
                     return null;
                 }
 
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    await CloseCoreAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
+                    _closeSeen.TrySetResult();
+                    await CloseCoreAsync(WebSocketCloseStatus.NormalClosure, null, fromReceiver: true).ConfigureAwait(false);
                     return null;
                 }
 
                 if (result.MessageType == WebSocketMessageType.Text)
                 {
-                    await CloseCoreAsync(WebSocketCloseStatus.NormalClosure, "received text frame").ConfigureAwait(false);
+                    await CloseCoreAsync(WebSocketCloseStatus.NormalClosure, "received text frame", fromReceiver: true).ConfigureAwait(false);
                     throw new ProtocolException("received a text WebSocket message; only binary messages are allowed");
                 }
 
                 length += result.Count;
                 if (length > MaxMessageSize)
                 {
-                    await CloseCoreAsync(WebSocketCloseStatus.MessageTooBig, "message too big").ConfigureAwait(false);
+                    await CloseCoreAsync(WebSocketCloseStatus.MessageTooBig, "message too big", fromReceiver: true).ConfigureAwait(false);
                     throw new ProtocolException($"message exceeds the cap of {MaxMessageSize} bytes");
                 }
 
@@ -139,6 +147,7 @@ internal sealed class WebSocketTransport : IMessageTransport
         }
         finally
         {
+            Interlocked.Decrement(ref _receiving);
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
@@ -150,11 +159,12 @@ internal sealed class WebSocketTransport : IMessageTransport
     public async ValueTask DisposeAsync()
     {
         await CloseCoreAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
+        await _finishClose.ConfigureAwait(false);
         _socket.Dispose();
         _sendLock.Dispose();
     }
 
-    private async Task CloseCoreAsync(WebSocketCloseStatus status, string? description)
+    private async Task CloseCoreAsync(WebSocketCloseStatus status, string? description, bool fromReceiver = false)
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
@@ -163,14 +173,13 @@ internal sealed class WebSocketTransport : IMessageTransport
 
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            if (await _sendLock.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false))
+            using var timeout = new CancellationTokenSource(CloseGrace);
+            if (await _sendLock.WaitAsync(CloseGrace).ConfigureAwait(false))
             {
                 try
                 {
                     if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                     {
-                        // Send our close frame; do not wait for the peer's reply (the reader may be elsewhere).
                         await _socket.CloseOutputAsync(status, description, timeout.Token).ConfigureAwait(false);
                     }
                 }
@@ -184,11 +193,56 @@ internal sealed class WebSocketTransport : IMessageTransport
         {
             // Already gone.
         }
+
+        if (_socket.State is WebSocketState.Closed or WebSocketState.Aborted)
+        {
+            return;
+        }
+
+        // Let the close handshake finish without blocking the caller: a pending receive sees the peer's close reply;
+        // otherwise drain until it arrives. Either way the socket is aborted after the grace period.
+        bool drain = fromReceiver || Volatile.Read(ref _receiving) == 0;
+        _finishClose = Task.Run(() => FinishCloseAsync(drain));
+    }
+
+    private async Task FinishCloseAsync(bool drain)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(CloseGrace);
+            if (drain)
+            {
+                byte[] scratch = new byte[4096];
+                while (_socket.State is WebSocketState.CloseSent)
+                {
+                    ValueWebSocketReceiveResult result = await _socket.ReceiveAsync(scratch.AsMemory(), timeout.Token).ConfigureAwait(false);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        break;
+                    }
+                }
+            }
+            else
+            {
+                // The pending receive sees the peer's close reply.
+                await _closeSeen.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            // Gone or timed out.
+        }
         finally
         {
-            if (_socket.State is not WebSocketState.Closed)
+            if (_socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
             {
-                _socket.Abort();
+                try
+                {
+                    _socket.Abort();
+                }
+                catch (ObjectDisposedException)
+                {
+                }
             }
         }
     }

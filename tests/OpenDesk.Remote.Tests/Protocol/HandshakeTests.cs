@@ -23,6 +23,32 @@ public sealed class HandshakeTests
     }
 
     [Fact]
+    public async Task Pair_ServerWithPrecomputedSecret_ServesSeveralAttempts()
+    {
+        PairingSecret secret = await PairingSecret.DeriveAsync("135790", Token);
+        using Identity server = Identity.Generate();
+        using Identity client = Identity.Generate();
+        foreach (string code in new[] { "000001", "135790" })
+        {
+            var (a, b) = InMemoryTransport.CreatePair();
+            var serverTask = Handshake.PairAsServerAsync(b, secret, server, HandshakeOptions.Default, Token);
+            if (code == "135790")
+            {
+                var (clientChannel, serverKey) = await Handshake.PairAsClientAsync(a, code, client, Token);
+                var (serverChannel, clientKey) = await serverTask;
+                Assert.Equal(server.PublicKey, serverKey);
+                Assert.Equal(client.PublicKey, clientKey);
+                await AssertChannelsTalkAsync(clientChannel, serverChannel);
+            }
+            else
+            {
+                Assert.Equal(HandshakeFailure.WrongCode, (await Assert.ThrowsAsync<HandshakeException>(() => Handshake.PairAsClientAsync(a, code, client, Token))).Reason);
+                await Assert.ThrowsAsync<HandshakeException>(() => serverTask);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Pair_WrongCode_ClientFailsWithWrongCodeAndServerSeesNoSuccess()
     {
         var (a, b) = InMemoryTransport.CreatePair();
