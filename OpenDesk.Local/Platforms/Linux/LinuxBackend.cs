@@ -10,6 +10,7 @@ internal sealed class LinuxBackend : IPlatformBackend
 {
     private readonly X11Connection? _x;
     private readonly X11Capture? _capture;
+    private readonly X11Clipboard? _clipboard;
     private readonly Dictionary<string, string> _unavailable = new(StringComparer.Ordinal);
 
     public LinuxBackend(X11Connection? x, string source, LocalComputerOptions options)
@@ -71,6 +72,20 @@ internal sealed class LinuxBackend : IPlatformBackend
             else
             {
                 _unavailable[Capability.InputPointer.Name] = "The X server has no XTEST extension.";
+            }
+
+            var clipboard = new X11Clipboard(x.Name);
+            if (clipboard.Available)
+            {
+                _clipboard = clipboard;
+                Clipboard = clipboard;
+                caps.AddRange([Capability.ClipboardRead, Capability.ClipboardWrite, Capability.ClipboardMultiMime]);
+                limits["clipboard.read"] = new Dictionary<string, object?> { ["mime_types"] = new[] { ClipboardContents.TextMimeType, "image/png" } };
+            }
+            else
+            {
+                clipboard.Dispose();
+                _unavailable[Capability.ClipboardRead.Name] = "Could not open a second X connection for the clipboard.";
             }
 
             var windows = new X11Windows(x);
@@ -155,6 +170,7 @@ internal sealed class LinuxBackend : IPlatformBackend
 
     public void Dispose()
     {
+        _clipboard?.Dispose();
         _capture?.Dispose();
         Ocr?.Dispose();
         _x?.Dispose();

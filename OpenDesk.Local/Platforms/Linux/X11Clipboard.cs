@@ -1,0 +1,404 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.Versioning;
+using System.Text;
+using OpenDesk.Core;
+
+namespace OpenDesk.Local.Platforms.Linux;
+
+/// <summary>
+/// The CLIPBOARD selection, natively: a dedicated thread with its own X connection and an unmapped window owns the
+/// selection and answers other clients' requests (TARGETS, UTF8_STRING/STRING/TEXT/text/plain, image/png and any
+/// other MIME type written), and reads other owners' contents (including the INCR protocol for large transfers).
+/// </summary>
+[SupportedOSPlatform("linux")]
+internal sealed class X11Clipboard : IComputerClipboard, IDisposable
+{
+    private const string PngMime = "image/png";
+    private static readonly TimeSpan s_readTimeout = TimeSpan.FromSeconds(3);
+    private static readonly string[] s_textTargets = ["UTF8_STRING", "text/plain;charset=utf-8", "STRING", "TEXT", "text/plain"];
+
+    private readonly BlockingCollection<Action> _work = [];
+    private readonly Thread _thread;
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string _displayName;
+    private X11Connection? _x;
+    private nuint _window;
+    private Dictionary<string, byte[]>? _owned;
+    private volatile bool _stop;
+
+    public X11Clipboard(string displayName)
+    {
+        _displayName = displayName;
+        _thread = new Thread(Run) { IsBackground = true, Name = "opendesk-clipboard" };
+        _thread.Start();
+        _started.Task.Wait(TimeSpan.FromSeconds(10));
+    }
+
+    public bool Available => _x is not null && _window != 0;
+
+    public Task<ClipboardContents> ReadCoreAsync(CancellationToken cancellationToken) => Invoke(ReadOnThread, cancellationToken);
+
+    public async ValueTask<ClipboardContents> ReadAsync(CancellationToken cancellationToken)
+        => await ReadCoreAsync(cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask WriteAsync(ClipboardContents contents, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(contents);
+        _ = await Invoke(() =>
+        {
+            WriteOnThread(contents);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<T> Invoke<T>(Func<T> work, CancellationToken cancellationToken)
+    {
+        if (!Available)
+        {
+            throw Unsupported.Exception(Capability.ClipboardRead);
+        }
+
+        var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        CancellationTokenRegistration reg = cancellationToken.Register(() => tcs.TrySetCanceled(cancellationToken));
+        _work.Add(
+            () =>
+        {
+            try
+            {
+                if (!tcs.Task.IsCompleted)
+                {
+                    tcs.TrySetResult(work());
+                }
+            }
+            catch (Exception e)
+            {
+                tcs.TrySetException(e);
+            }
+            finally
+            {
+                reg.Dispose();
+            }
+        },
+            CancellationToken.None);
+        return tcs.Task;
+    }
+
+    private unsafe void Run()
+    {
+        try
+        {
+            _x = X11Connection.TryOpen(_displayName);
+            if (_x is not null)
+            {
+                _window = Interop.Xlib.XCreateSimpleWindow(_x.Handle, _x.Root, -10, -10, 1, 1, 0, 0, 0);
+                _ = Interop.Xlib.XSelectInput(_x.Handle, _window, (nint)Interop.Xlib.PropertyChangeMask);
+                _ = _x.SyncAndCheck();
+            }
+        }
+        finally
+        {
+            _started.TrySetResult();
+        }
+
+        if (_x is null)
+        {
+            return;
+        }
+
+        var pfd = new Interop.Libc.PollFd { Fd = Interop.Xlib.XConnectionNumber(_x.Handle), Events = Interop.Libc.POLLIN };
+        while (!_stop)
+        {
+            while (_work.TryTake(out Action? item))
+            {
+                item();
+            }
+
+            PumpEvents(null);
+            pfd.REvents = 0;
+            _ = Interop.Libc.poll(ref pfd, 1, 10);
+        }
+
+        _ = Interop.Xlib.XDestroyWindow(_x.Handle, _window);
+        _x.Dispose();
+    }
+
+    /// <summary>Handles pending events; returns the first one <paramref name="match"/> accepts (others are dispatched).</summary>
+    private unsafe Interop.Xlib.XEvent? PumpEvents(Func<Interop.Xlib.XEvent, bool>? match)
+    {
+        X11Connection x = _x!;
+        while (Interop.Xlib.XPending(x.Handle) > 0)
+        {
+            Interop.Xlib.XEvent ev;
+            _ = Interop.Xlib.XNextEvent(x.Handle, &ev);
+            if (match is not null && match(ev))
+            {
+                return ev;
+            }
+
+            switch (ev.Type)
+            {
+                case Interop.Xlib.SelectionRequest:
+                    Serve(ev);
+                    break;
+                case Interop.Xlib.SelectionClear:
+                    if ((nuint)ev.Pad[5] == x.Atom("CLIPBOARD"))
+                    {
+                        _owned = null;
+                    }
+
+                    break;
+            }
+        }
+
+        return null;
+    }
+
+    private Interop.Xlib.XEvent? WaitForEvent(Func<Interop.Xlib.XEvent, bool> match, Stopwatch clock)
+    {
+        var pfd = new Interop.Libc.PollFd { Fd = Interop.Xlib.XConnectionNumber(_x!.Handle), Events = Interop.Libc.POLLIN };
+        while (clock.Elapsed < s_readTimeout)
+        {
+            _ = Interop.Xlib.XFlush(_x.Handle);
+            if (PumpEvents(match) is { } ev)
+            {
+                return ev;
+            }
+
+            pfd.REvents = 0;
+            _ = Interop.Libc.poll(ref pfd, 1, 10);
+        }
+
+        return null;
+    }
+
+    private void WriteOnThread(ClipboardContents contents)
+    {
+        X11Connection x = _x!;
+        var data = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (ClipboardEntry e in contents.Entries)
+        {
+            string mime = e.MimeType.StartsWith("text/", StringComparison.OrdinalIgnoreCase) ? ClipboardContents.TextMimeType : e.MimeType;
+            data.TryAdd(mime, e.Data);
+        }
+
+        nuint clipboard = x.Atom("CLIPBOARD");
+        if (data.Count == 0)
+        {
+            if (Interop.Xlib.XGetSelectionOwner(x.Handle, clipboard) == _window)
+            {
+                _ = Interop.Xlib.XSetSelectionOwner(x.Handle, clipboard, 0, Interop.Xlib.CurrentTime);
+            }
+
+            _owned = null;
+            _ = x.SyncAndCheck();
+            return;
+        }
+
+        _owned = data;
+        _ = Interop.Xlib.XSetSelectionOwner(x.Handle, clipboard, _window, Interop.Xlib.CurrentTime);
+        _ = x.SyncAndCheck();
+        if (Interop.Xlib.XGetSelectionOwner(x.Handle, clipboard) != _window)
+        {
+            _owned = null;
+            throw new InternalErrorException("Could not take ownership of the CLIPBOARD selection.");
+        }
+    }
+
+    private List<string> OfferedTargets()
+    {
+        var targets = new List<string> { "TARGETS" };
+        if (_owned is null)
+        {
+            return targets;
+        }
+
+        foreach (string mime in _owned.Keys)
+        {
+            if (mime == ClipboardContents.TextMimeType)
+            {
+                targets.AddRange(s_textTargets);
+            }
+            else
+            {
+                targets.Add(mime);
+            }
+        }
+
+        return targets;
+    }
+
+    private unsafe void Serve(Interop.Xlib.XEvent request)
+    {
+        X11Connection x = _x!;
+        nuint requestor = (nuint)request.Pad[5], selection = (nuint)request.Pad[6], target = (nuint)request.Pad[7], property = (nuint)request.Pad[8];
+        long time = request.Pad[9];
+        if (property == 0)
+        {
+            property = target; // obsolete clients (ICCCM 2.2)
+        }
+
+        bool ok = false;
+        X11Connection.ClearError();
+        if (_owned is not null && selection == x.Atom("CLIPBOARD"))
+        {
+            string? name = x.AtomName(target);
+            if (name == "TARGETS")
+            {
+                List<string> offered = OfferedTargets();
+                var atoms = new nuint[offered.Count];
+                for (int i = 0; i < atoms.Length; i++)
+                {
+                    atoms[i] = x.Atom(offered[i]);
+                }
+
+                fixed (nuint* p = atoms)
+                {
+                    _ = Interop.Xlib.XChangeProperty(x.Handle, requestor, property, Interop.Xlib.XA_ATOM, 32, Interop.Xlib.PropModeReplace, (byte*)p, atoms.Length);
+                }
+
+                ok = true;
+            }
+            else if (name is not null)
+            {
+                byte[]? bytes = null;
+                if (Array.IndexOf(s_textTargets, name) >= 0 && _owned.TryGetValue(ClipboardContents.TextMimeType, out byte[]? text))
+                {
+                    bytes = name == "STRING" ? Encoding.Latin1.GetBytes(Encoding.UTF8.GetString(text)) : text;
+                }
+                else if (_owned.TryGetValue(name, out byte[]? other))
+                {
+                    bytes = other;
+                }
+
+                long maxBytes = Math.Max((long)Interop.Xlib.XExtendedMaxRequestSize(x.Handle), (long)Interop.Xlib.XMaxRequestSize(x.Handle)) * 4 - 1024;
+                if (bytes is not null && bytes.Length <= maxBytes)
+                {
+                    fixed (byte* p = bytes)
+                    {
+                        _ = Interop.Xlib.XChangeProperty(x.Handle, requestor, property, target, 8, Interop.Xlib.PropModeReplace, p, bytes.Length);
+                    }
+
+                    ok = true;
+                }
+            }
+        }
+
+        // XSelectionEvent (Xlib.h, x86_64): type 0, serial 8, send_event 16, display 24, requestor 32, selection 40, target 48, property 56, time 64.
+        var reply = default(Interop.Xlib.XEvent);
+        reply.Pad[0] = Interop.Xlib.SelectionNotify;
+        reply.Pad[4] = (long)requestor;
+        reply.Pad[5] = (long)selection;
+        reply.Pad[6] = (long)target;
+        reply.Pad[7] = ok ? (long)property : 0;
+        reply.Pad[8] = time;
+        _ = Interop.Xlib.XSendEvent(x.Handle, requestor, Interop.Xlib.False, 0, &reply);
+        _ = x.SyncAndCheck(); // a requestor that vanished gives BadWindow; ignore it
+    }
+
+    private ClipboardContents ReadOnThread()
+    {
+        X11Connection x = _x!;
+        PumpEvents(null);
+        if (_owned is not null)
+        {
+            return new ClipboardContents(_owned.Select(kv => new ClipboardEntry(kv.Key, kv.Value)).ToList());
+        }
+
+        nuint clipboard = x.Atom("CLIPBOARD");
+        if (Interop.Xlib.XGetSelectionOwner(x.Handle, clipboard) == 0)
+        {
+            return ClipboardContents.Empty;
+        }
+
+        var entries = new List<ClipboardEntry>();
+        byte[]? targetsRaw = Convert("TARGETS", out nuint targetsType, out int targetsFormat);
+        var offered = new HashSet<string>(StringComparer.Ordinal);
+        if (targetsRaw is not null && targetsFormat == 32 && targetsType == Interop.Xlib.XA_ATOM)
+        {
+            for (int i = 0; i + IntPtr.Size <= targetsRaw.Length; i += IntPtr.Size)
+            {
+                if (x.AtomName((nuint)BitConverter.ToUInt64(targetsRaw, i)) is string n)
+                {
+                    offered.Add(n);
+                }
+            }
+        }
+
+        string? textTarget = offered.Count == 0 ? "UTF8_STRING" : s_textTargets.FirstOrDefault(offered.Contains);
+        if (textTarget is not null && Convert(textTarget, out nuint type, out _) is byte[] text)
+        {
+            string decoded = type == Interop.Xlib.XA_STRING ? Encoding.Latin1.GetString(text) : Encoding.UTF8.GetString(text);
+            entries.Add(new ClipboardEntry(ClipboardContents.TextMimeType, Encoding.UTF8.GetBytes(decoded)));
+        }
+
+        if (offered.Contains(PngMime) && Convert(PngMime, out _, out _) is byte[] png)
+        {
+            entries.Add(new ClipboardEntry(PngMime, png));
+        }
+
+        return new ClipboardContents(entries);
+    }
+
+    /// <summary>Asks the owner for <paramref name="target"/> and returns the bytes (null when refused or timed out).</summary>
+    private unsafe byte[]? Convert(string target, out nuint type, out int format)
+    {
+        X11Connection x = _x!;
+        type = 0;
+        format = 0;
+        nuint property = x.Atom("OPENDESK_SELECTION");
+        nuint targetAtom = x.Atom(target);
+        _ = Interop.Xlib.XDeleteProperty(x.Handle, _window, property);
+        _ = Interop.Xlib.XConvertSelection(x.Handle, x.Atom("CLIPBOARD"), targetAtom, property, _window, Interop.Xlib.CurrentTime);
+        var clock = Stopwatch.StartNew();
+        Interop.Xlib.XEvent? notify = WaitForEvent(e => e.Type == Interop.Xlib.SelectionNotify && (nuint)e.Pad[4] == _window && (nuint)e.Pad[6] == targetAtom, clock);
+        if (notify is not { } n || n.Pad[7] == 0)
+        {
+            return null;
+        }
+
+        PropertyValue? value = x.GetProperty(_window, property, delete: true);
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Type != x.Atom("INCR"))
+        {
+            type = value.Type;
+            format = value.Format;
+            return value.Data;
+        }
+
+        // INCR (ICCCM 2.7.2): the owner sends chunks; each appears as a new value that we read and delete; a zero-length chunk ends it.
+        using var all = new MemoryStream();
+        clock.Restart();
+        while (true)
+        {
+            Interop.Xlib.XEvent? ev = WaitForEvent(e => e.Type == Interop.Xlib.PropertyNotify && (nuint)e.Pad[4] == _window
+                && (nuint)e.Pad[5] == property && (int)(e.Pad[7] & 0xFFFFFFFF) == 0, clock);
+            if (ev is null)
+            {
+                return null;
+            }
+
+            PropertyValue? chunk = x.GetProperty(_window, property, delete: true);
+            if (chunk is null || chunk.Data.Length == 0)
+            {
+                type = chunk?.Type ?? 0;
+                format = chunk?.Format ?? 8;
+                return all.ToArray();
+            }
+
+            all.Write(chunk.Data);
+            clock.Restart();
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop = true;
+        _ = _thread.Join(TimeSpan.FromSeconds(5));
+        _work.Dispose();
+    }
+}

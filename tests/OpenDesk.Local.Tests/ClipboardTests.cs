@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Text;
+using OpenDesk.Core;
+using OpenDesk.Local.Tests.Desktop;
+using SkiaSharp;
+
+namespace OpenDesk.Local.Tests;
+
+/// <summary>Clipboard round trips with <c>xclip</c> as the other application.</summary>
+public sealed class ClipboardTests(DesktopFixture desktop) : IAsyncLifetime
+{
+    private readonly TestApps _apps = new(desktop);
+    private readonly string _dir = Directory.CreateTempSubdirectory("od-clip-").FullName;
+
+    private IComputer Computer => desktop.Computer;
+
+    public ValueTask InitializeAsync()
+    {
+        DesktopFixture.RequireDesktop();
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _apps.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Write_Text_IsServedToXclip()
+    {
+        const string text = "héllo from OpenDesk ✓ 📋\nline 2";
+        await Computer.Clipboard.WriteAsync(ClipboardContents.FromText(text), Wait.Token);
+        Assert.Equal(text, await XclipOutAsync());
+        string targets = await XclipOutAsync("-t", "TARGETS");
+        Assert.Contains("UTF8_STRING", targets, StringComparison.Ordinal);
+        Assert.Equal(text, (await Computer.Clipboard.ReadAsync(Wait.Token)).GetText());
+    }
+
+    [Fact]
+    public async Task Read_TextOwnedByXclip()
+    {
+        string file = Path.Combine(_dir, "in.txt");
+        await File.WriteAllTextAsync(file, "from xclip: Ωmega ✓");
+        Process xclip = _apps.Start("xclip", "-quiet", "-selection", "clipboard", "-i", file);
+        await Wait.UntilAsync(async () => (await Computer.Clipboard.ReadAsync(Wait.Token)).GetText() == "from xclip: Ωmega ✓", "xclip's text on the clipboard");
+        Assert.False(xclip.HasExited);
+    }
+
+    [Fact]
+    public async Task ImagePng_RoundTripsBothWays()
+    {
+        byte[] png = MakePng();
+        string file = Path.Combine(_dir, "in.png");
+        await File.WriteAllBytesAsync(file, png);
+        _apps.Start("xclip", "-quiet", "-selection", "clipboard", "-t", "image/png", "-i", file);
+        ClipboardContents read = await Wait.ForAsync(async () =>
+        {
+            ClipboardContents c = await Computer.Clipboard.ReadAsync(Wait.Token);
+            return c.Entries.Any(e => e.MimeType == "image/png") ? c : null;
+        }, "xclip's PNG on the clipboard");
+        Assert.Equal(png, read.Entries.Single(e => e.MimeType == "image/png").Data);
+
+        // Now we own it: text and PNG together; xclip reads the PNG back byte for byte.
+        await Computer.Clipboard.WriteAsync(new ClipboardContents([new ClipboardEntry(ClipboardContents.TextMimeType, "caption"u8.ToArray()), new ClipboardEntry("image/png", png)]), Wait.Token);
+        string outFile = Path.Combine(_dir, "out.png");
+        CompletedCommand r = await Computer.Processes.ShellAsync(new ShellCommand($"xclip -o -selection clipboard -t image/png > {outFile}", Environment: Env()), Wait.Token);
+        Assert.Equal(0, r.ReturnCode);
+        Assert.Equal(png, await File.ReadAllBytesAsync(outFile));
+        Assert.Equal("caption", await XclipOutAsync());
+    }
+
+    [Fact]
+    public async Task Read_LargeTextFromXclip_ArrivesWhole()
+    {
+        string big = string.Concat(Enumerable.Repeat("0123456789abcdef", 300_000)); // 4.8 MB (xclip may choose the INCR protocol for this; not asserted)
+        string file = Path.Combine(_dir, "big.txt");
+        await File.WriteAllTextAsync(file, big);
+        _apps.Start("xclip", "-quiet", "-selection", "clipboard", "-i", file);
+        await Wait.UntilAsync(async () => (await Computer.Clipboard.ReadAsync(Wait.Token)).GetText() is { Length: > 0 } t && t == big, "the large text");
+    }
+
+    private static byte[] MakePng()
+    {
+        using var bmp = new SKBitmap(64, 32);
+        using (var canvas = new SKCanvas(bmp))
+        {
+            canvas.Clear(SKColors.Orange);
+            using var paint = new SKPaint { Color = SKColors.Blue };
+            canvas.DrawRect(8, 8, 20, 10, paint);
+        }
+
+        using SKData data = bmp.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    private async Task<string> XclipOutAsync(params string[] extra)
+    {
+        CompletedCommand r = await Computer.Processes.ExecAsync(new ExecCommand(["xclip", "-o", "-selection", "clipboard", .. extra], Environment: Env()), Wait.Token);
+        Assert.True(r.ReturnCode == 0, Encoding.UTF8.GetString(r.Stderr));
+        return Encoding.UTF8.GetString(r.Stdout);
+    }
+
+    private Dictionary<string, string> Env() => new() { ["DISPLAY"] = desktop.Display.DisplayName };
+}
