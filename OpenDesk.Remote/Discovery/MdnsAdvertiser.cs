@@ -260,7 +260,7 @@ public sealed class MdnsAdvertiser : IAsyncDisposable
             IPEndPoint? unicastTo;
             lock (_lock)
             {
-                (reply, unicastTo) = Handle(message, received.Remote, socket.Interface.Address);
+                (reply, unicastTo) = Handle(message, received.Remote, socket.Interface);
             }
 
             if (reply is not null)
@@ -278,7 +278,7 @@ public sealed class MdnsAdvertiser : IAsyncDisposable
     }
 
     /// <summary>Handles one message under the lock; returns a reply and, for a unicast reply, its destination.</summary>
-    private (byte[]? Reply, IPEndPoint? UnicastTo) Handle(DnsMessage message, IPEndPoint remote, IPAddress interfaceAddress)
+    private (byte[]? Reply, IPEndPoint? UnicastTo) Handle(DnsMessage message, IPEndPoint remote, MdnsInterface networkInterface)
     {
         MdnsServiceProfile profile = _profile;
         if (message.IsResponse)
@@ -302,7 +302,13 @@ public sealed class MdnsAdvertiser : IAsyncDisposable
             return (null, null);
         }
 
-        return MdnsResponder.Answer(message, remote, profile, interfaceAddress);
+        // RFC 6762 §11: a unicast reply only goes to a sender on this link (no reflection off-link).
+        if (remote.Port != MdnsNames.Port && !networkInterface.IsOnLink(remote.Address))
+        {
+            return (null, null);
+        }
+
+        return MdnsResponder.Answer(message, remote, profile, networkInterface.Address);
     }
 
     private static bool HasConflictingRecords(IEnumerable<DnsRecord> records, MdnsServiceProfile profile)

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
@@ -8,8 +9,29 @@ namespace OpenDesk.Remote.Discovery;
 /// <param name="Name">The interface name, e.g. <c>eth0</c>.</param>
 /// <param name="Index">The IPv4 interface index.</param>
 /// <param name="Address">The interface's first IPv4 address.</param>
-internal sealed record MdnsInterface(string Name, int Index, IPAddress Address)
+/// <param name="PrefixLength">The prefix length of <paramref name="Address"/> (24 for a /24).</param>
+internal sealed record MdnsInterface(string Name, int Index, IPAddress Address, int PrefixLength = 24)
 {
+    /// <summary>True when <paramref name="remote"/> is an IPv4 address in this interface's subnet (RFC 6762 §11).</summary>
+    public bool IsOnLink(IPAddress remote)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        if (remote.IsIPv4MappedToIPv6)
+        {
+            remote = remote.MapToIPv4();
+        }
+
+        if (remote.AddressFamily != AddressFamily.InterNetwork)
+        {
+            return false;
+        }
+
+        uint mask = PrefixLength <= 0 ? 0 : uint.MaxValue << (32 - Math.Min(PrefixLength, 32));
+        uint local = BinaryPrimitives.ReadUInt32BigEndian(Address.GetAddressBytes());
+        uint other = BinaryPrimitives.ReadUInt32BigEndian(remote.GetAddressBytes());
+        return (local & mask) == (other & mask);
+    }
+
     /// <summary>The interfaces usable for mDNS on this machine (in the current network namespace).</summary>
     public static IReadOnlyList<MdnsInterface> Enumerate()
     {
@@ -35,9 +57,8 @@ internal sealed record MdnsInterface(string Name, int Index, IPAddress Address)
             }
 
             IPInterfaceProperties properties = nic.GetIPProperties();
-            IPAddress? address = properties.UnicastAddresses
-                .Select(u => u.Address)
-                .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+            UnicastIPAddressInformation? address = properties.UnicastAddresses
+                .FirstOrDefault(u => u.Address.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(u.Address));
             if (address is null)
             {
                 continue;
@@ -46,7 +67,7 @@ internal sealed record MdnsInterface(string Name, int Index, IPAddress Address)
             int index = properties.GetIPv4Properties()?.Index ?? 0;
             if (index > 0)
             {
-                result.Add(new MdnsInterface(nic.Name, index, address));
+                result.Add(new MdnsInterface(nic.Name, index, address.Address, address.PrefixLength));
             }
         }
 

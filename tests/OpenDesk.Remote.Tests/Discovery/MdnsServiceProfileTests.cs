@@ -86,3 +86,25 @@ public sealed class MdnsServiceProfileTests
         Assert.Throws<ArgumentException>(() => DnsName.FromLabels(new string('x', 64)));
     }
 }
+
+public sealed class MdnsInterfaceTests
+{
+    [Theory]
+    [InlineData("10.253.77.1", 24, "10.253.77.200", true)]
+    [InlineData("10.253.77.1", 24, "10.253.78.1", false)]
+    [InlineData("192.168.1.10", 16, "192.168.200.3", true)]
+    [InlineData("10.0.0.1", 32, "10.0.0.1", true)]
+    [InlineData("10.0.0.1", 24, "::ffff:10.0.0.9", true)]
+    [InlineData("10.0.0.1", 24, "fe80::1", false)]
+    public void IsOnLink_ChecksSubnet(string local, int prefix, string remote, bool expected)
+    {
+        var networkInterface = new MdnsInterface("eth0", 2, System.Net.IPAddress.Parse(local), prefix);
+        Assert.Equal(expected, networkInterface.IsOnLink(System.Net.IPAddress.Parse(remote)));
+    }
+
+    [Fact]
+    public void Enumerate_NeverListsLoopback()
+    {
+        Assert.All(MdnsInterface.Enumerate(), i => Assert.False(System.Net.IPAddress.IsLoopback(i.Address)));
+    }
+}

@@ -135,6 +135,38 @@ public sealed class AvahiInteropTests(NetnsAvahiFixture fixture)
         TestContext.Current.TestOutputHelper?.WriteLine($"browse: {done}; starts: {firstReady} / {secondReady}");
     }
 
+    [Fact]
+    public async Task LegacyUnicastQuery_GetsUnicastReplyWithEchoedIdAndShortTtl()
+    {
+        fixture.SkipIfUnavailable();
+        await using ChildProcess advertiser = fixture.StartProbeInB(
+            "advertise", "--port", "7890", "--pk", Convert.ToHexStringLower(s_ourKey), "--name", "Legacy", "--host", "opendesk-b");
+        await advertiser.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), s_timeout, "the advertiser");
+
+        // A one-shot querier (RFC 6762 §6.7) in namespace A: PTR query with id 0x4242 from an ephemeral port.
+        byte[] query = OpenDesk.Remote.Discovery.DnsMessageCodec.Encode(OpenDesk.Remote.Discovery.DnsMessage.Query(
+            [new(OpenDesk.Remote.Discovery.MdnsNames.ServiceType, OpenDesk.Remote.Discovery.DnsRecordType.Ptr)]) with { Id = 0x4242 });
+        const string Script = """
+            import socket, sys
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(sys.argv[1]))
+            s.settimeout(10)
+            s.sendto(bytes.fromhex(sys.argv[2]), ("224.0.0.251", 5353))
+            data, sender = s.recvfrom(9000)
+            print("REPLY", sender[0], sender[1], data.hex(), flush=True)
+            """;
+        await using ChildProcess querier = fixture.StartInA("python3", "-c", Script, NetnsAvahiFixture.AddressA, Convert.ToHexStringLower(query));
+        string[] reply = (await querier.WaitForLineAsync(l => l.StartsWith("REPLY ", StringComparison.Ordinal), s_timeout, "a unicast reply")).Split(' ');
+
+        Assert.Equal([NetnsAvahiFixture.AddressB, "5353"], reply[1..3]);
+        Assert.True(OpenDesk.Remote.Discovery.DnsMessageCodec.TryDecode(Convert.FromHexString(reply[3]), out OpenDesk.Remote.Discovery.DnsMessage? message));
+        Assert.Equal(0x4242, message.Id);
+        Assert.True(message.IsResponse);
+        Assert.Equal(OpenDesk.Remote.Discovery.MdnsNames.ServiceType, Assert.Single(message.Questions).Name);
+        Assert.All(message.AllRecords, r => Assert.True(r.Ttl <= 10 && !r.CacheFlush));
+        Assert.Contains(message.AllRecords, r => r.Data is OpenDesk.Remote.Discovery.SrvRecordData { Port: 7890 });
+    }
+
     /// <summary>avahi-publish with the OpenDesk TXT keys; the raw key bytes go through bash's printf.</summary>
     private ChildProcess PublishValid(string name, int port, string description)
     {
