@@ -32,8 +32,8 @@ public sealed class OpenDeskToolOptions
     /// <summary>Interval between two settle probes (default 25 ms).</summary>
     public int SettlePollMs { get; set; } = 25;
 
-    /// <summary>Width of the cheap downscaled capture used to detect screen changes (default 160 image pixels).</summary>
-    public int ProbeWidth { get; set; } = 160;
+    /// <summary>Width of the cheap downscaled capture used to detect screen changes (default 640 image pixels; changes much smaller than desktop width / 640 pixels can be missed).</summary>
+    public int ProbeWidth { get; set; } = 640;
 
     /// <summary>OCR engine for the <c>ocr</c> tool; null makes the tool report that OCR is not available.</summary>
     public IOcrEngine? OcrEngine { get; set; }
