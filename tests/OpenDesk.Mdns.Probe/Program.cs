@@ -9,7 +9,7 @@ using OpenDesk.Remote.Discovery;
 //       prints "READY <json>" once announced, then waits for "stop" (or end of input) on stdin,
 //       sends the goodbye and prints "STOPPED".
 //   browse --timeout SECONDS           prints one "PEER <json>" line per server, then "DONE <count> <ms>".
-//   find --pk HEX --timeout SECONDS    prints "FOUND <json> <ms>" or "NOTFOUND <ms>".
+//   find --pk HEX --timeout SECONDS [--repeat N]   prints "FOUND <json> <ms>" or "NOTFOUND <ms>" (N times).
 if (args.Length == 0)
 {
     Console.Error.WriteLine("usage: probe advertise|browse|find [options]");
@@ -80,9 +80,14 @@ switch (args[0])
 
     case "find":
     {
-        var stopwatch = Stopwatch.StartNew();
-        DiscoveredPeer? peer = await MdnsBrowser.FindAsync(Convert.FromHexString(Get("pk", "")), Timeout());
-        Console.WriteLine(peer is null ? $"NOTFOUND {stopwatch.ElapsedMilliseconds}" : $"FOUND {Json(peer)} {stopwatch.ElapsedMilliseconds}");
+        // --repeat N looks N times in one process: the first includes JIT and interface enumeration.
+        for (int i = int.Parse(Get("repeat", "1"), CultureInfo.InvariantCulture); i > 0; i--)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            DiscoveredPeer? peer = await MdnsBrowser.FindAsync(Convert.FromHexString(Get("pk", "")), Timeout());
+            Console.WriteLine(peer is null ? $"NOTFOUND {stopwatch.ElapsedMilliseconds}" : $"FOUND {Json(peer)} {stopwatch.ElapsedMilliseconds}");
+        }
+
         return 0;
     }
 
