@@ -72,6 +72,7 @@ public sealed class MdnsAdvertiser : IAsyncDisposable
     internal static async Task<MdnsAdvertiser> StartAsync(MdnsAdvertisement advertisement, IReadOnlyList<MdnsInterface> interfaces, CancellationToken cancellationToken)
     {
         MdnsServiceProfile profile = CreateProfile(advertisement);
+        cancellationToken.ThrowIfCancellationRequested();
         var advertiser = new MdnsAdvertiser(profile, MdnsSocket.OpenAll(interfaces, allowEphemeralPort: false));
         try
         {
@@ -143,11 +144,12 @@ public sealed class MdnsAdvertiser : IAsyncDisposable
             _loops.Add(ReceiveLoopAsync(socket));
         }
 
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        // Nobody can dispose the advertiser before StartAsync returns it, so only the caller's token applies here
+        // (and an OperationCanceledException carries it).
         string baseName = _profile.InstanceName;
         for (int attempt = 1; ; attempt++)
         {
-            if (await ProbeAsync(linked.Token).ConfigureAwait(false))
+            if (await ProbeAsync(cancellationToken).ConfigureAwait(false))
             {
                 break;
             }
@@ -164,7 +166,7 @@ public sealed class MdnsAdvertiser : IAsyncDisposable
             }
         }
 
-        await AnnounceAsync(linked.Token).ConfigureAwait(false);
+        await AnnounceAsync(cancellationToken).ConfigureAwait(false);
         lock (_lock)
         {
             _announced = true;

@@ -158,6 +158,7 @@ internal sealed class MdnsSocket : IDisposable
     }
 
     /// <summary>Receives the next datagram that arrived on this socket's interface; null when the socket is closed.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <remarks>The returned data is valid until the next call.</remarks>
     public async ValueTask<MdnsDatagram?> ReceiveAsync(CancellationToken cancellationToken)
     {
@@ -172,9 +173,9 @@ internal sealed class MdnsSocket : IDisposable
             {
                 continue; // e.g. ICMP port unreachable reported on a UDP socket
             }
-            catch (ObjectDisposedException)
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
-                return null;
+                return null; // closed or stopping
             }
 
             if (result.PacketInformation.Interface != Interface.Index || result.ReceivedBytes >= ReceiveBufferBytes)

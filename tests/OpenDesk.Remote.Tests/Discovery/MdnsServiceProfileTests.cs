@@ -108,3 +108,48 @@ public sealed class MdnsInterfaceTests
         Assert.All(MdnsInterface.Enumerate(), i => Assert.False(System.Net.IPAddress.IsLoopback(i.Address)));
     }
 }
+
+/// <summary>Lifecycle without sockets (an empty interface list): nothing is sent in the root namespace.</summary>
+public sealed class MdnsLifecycleTests
+{
+    private static readonly byte[] s_key = new byte[32];
+
+    [Fact]
+    public async Task AdvertiserStartAsync_NoInterfaces_RunsIdleAndDisposesTwice()
+    {
+        MdnsAdvertiser advertiser = await MdnsAdvertiser.StartAsync(new MdnsAdvertisement(8423, s_key) { HostLabel = "h" }, [], TestContext.Current.CancellationToken);
+
+        Assert.Empty(advertiser.Interfaces);
+        Assert.Equal("h-000000", advertiser.InstanceName);
+        Assert.Equal("h.local", advertiser.HostName);
+        await advertiser.DisposeAsync();
+        await advertiser.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AdvertiserStartAsync_CallerCancelled_ThrowsWithCallerToken()
+    {
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        OperationCanceledException ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => MdnsAdvertiser.StartAsync(new MdnsAdvertisement(8423, s_key), [], cts.Token));
+        Assert.Equal(cts.Token, ex.CancellationToken);
+    }
+
+    [Fact]
+    public async Task BrowseAsync_NoInterfaces_ReturnsEmptyAfterTimeout()
+    {
+        Assert.Empty(await MdnsBrowser.BrowseAsync([], TimeSpan.FromMilliseconds(50), null, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task BrowseAsync_CallerCancels_ThrowsWithCallerToken()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+
+        OperationCanceledException ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => MdnsBrowser.BrowseAsync([], TimeSpan.FromSeconds(30), null, cts.Token));
+        Assert.Equal(cts.Token, ex.CancellationToken);
+    }
+}
