@@ -100,6 +100,18 @@ internal sealed class LinuxBackend : IPlatformBackend
             {
                 _unavailable[Capability.WindowsList.Name] = "No EWMH window manager runs on this display (e.g. apt-get install -y --no-install-recommends openbox).";
             }
+
+            string? atspiReason = null;
+            if (options.EnableAccessibility && AtspiAccessibility.TryCreate(windows, out atspiReason) is { } atspi)
+            {
+                UI = atspi;
+                caps.AddRange([Capability.UiTree, Capability.UiActions]);
+                limits["ui.tree"] = new Dictionary<string, object?> { ["max_nodes"] = 2000, ["budget_ms"] = 1000, ["partial"] = true };
+            }
+            else
+            {
+                _unavailable[Capability.UiTree.Name] = options.EnableAccessibility ? atspiReason ?? "AT-SPI is unavailable." : "Accessibility is disabled by the options.";
+            }
         }
 
         if (LinuxPower.DetectLocker() is { } locker)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using OpenDesk.Core;
 
 // The desktop tests are skipped (with a reason) on other OSes; platform checks happen in DesktopFixture.
@@ -61,6 +62,7 @@ public sealed class DesktopFixture : IAsyncLifetime
 public sealed class TestApps(DesktopFixture desktop) : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
+    private readonly Dictionary<int, StringBuilder> _outputs = [];
 
     public Process Start(string file, params string[] args)
     {
@@ -69,9 +71,46 @@ public sealed class TestApps(DesktopFixture desktop) : IAsyncDisposable
             throw new PlatformNotSupportedException();
         }
 
-        Process p = desktop.Display.StartProcess(file, args);
+        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach ((string key, string value) in desktop.Display.Environment)
+        {
+            psi.Environment[key] = value;
+        }
+
+        Process p = Process.Start(psi)!;
+        var stdout = new StringBuilder();
+        _outputs[p.Id] = stdout;
+        p.StandardInput.Close();
+        p.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (stdout)
+                {
+                    stdout.AppendLine(e.Data);
+                }
+            }
+        };
+        p.ErrorDataReceived += static (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
         _processes.Add(p);
         return p;
+    }
+
+    /// <summary>What the process wrote to stdout so far.</summary>
+    public string Output(Process p)
+    {
+        StringBuilder sb = _outputs[p.Id];
+        lock (sb)
+        {
+            return sb.ToString();
+        }
     }
 
     /// <summary>Starts a program and waits for its top-level window (by PID) to be listed.</summary>

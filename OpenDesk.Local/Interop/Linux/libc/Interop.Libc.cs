@@ -26,6 +26,9 @@ internal static partial class Interop
         [LibraryImport(Libraries.Libc, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
         internal static partial int setenv(string name, string value, int overwrite);
 
+        [LibraryImport(Libraries.Libc)]
+        internal static partial uint geteuid();
+
         [LibraryImport(Libraries.Libc, SetLastError = true)]
         internal static partial int kill(int pid, int sig);
 
