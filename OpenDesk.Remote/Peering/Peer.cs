@@ -256,7 +256,7 @@ internal sealed class Peer : IAsyncDisposable
     /// <summary>Sends one frame; a closed connection becomes <see cref="PeerDisconnectedException"/>.</summary>
     internal async Task SendFrameAsync(Frame frame, CancellationToken cancellationToken)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
+        var buffer = new ArrayBufferWriter<byte>(FrameCodec.EstimateSize(frame));
         FrameCodec.Encode(frame, buffer);
         try
         {
@@ -512,7 +512,18 @@ internal sealed class Peer : IAsyncDisposable
         }
     }
 
-    private Task SendResponseAsync(ResponseFrame response) => SendFrameAsync(response, _shutdown.Token);
+    private async Task SendResponseAsync(ResponseFrame response)
+    {
+        try
+        {
+            await SendFrameAsync(response, _shutdown.Token).ConfigureAwait(false);
+        }
+        catch (ArgumentException ex)
+        {
+            // A handler bug (a result with no msgpack form), not the caller's fault.
+            throw new InternalErrorException("the result could not be encoded: " + ex.Message, null, ex);
+        }
+    }
 
     private async Task SendQuietlyAsync(ResponseFrame response)
     {

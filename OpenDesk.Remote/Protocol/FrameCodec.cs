@@ -19,10 +19,21 @@ internal static class FrameCodec
     /// <exception cref="ArgumentException">A params/result/payload value has no msgpack form.</exception>
     public static byte[] Encode(Frame frame)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
+        var buffer = new ArrayBufferWriter<byte>(EstimateSize(frame));
         Encode(frame, buffer);
         return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary>An estimate of the encoded size of <paramref name="frame"/>, to pre-size buffers.</summary>
+    public static int EstimateSize(Frame frame) => 64 + frame switch
+    {
+        HelloFrame h => MsgPackValue.EstimateSize(h.Capabilities) + MsgPackValue.EstimateSize(h.Auth) + ErrorSize(h.Error),
+        RequestFrame r => r.Method.Length + MsgPackValue.EstimateSize(r.Params),
+        ResponseFrame r => MsgPackValue.EstimateSize(r.Result) + ErrorSize(r.Error),
+        CancelFrame c => c.Reason.Length,
+        PushFrame p => p.Topic.Length + MsgPackValue.EstimateSize(p.Payload),
+        _ => 0,
+    };
 
     /// <summary>Encodes a frame into <paramref name="destination"/>.</summary>
     public static void Encode(Frame frame, IBufferWriter<byte> destination)
@@ -198,6 +209,9 @@ internal static class FrameCodec
             Optional(e, type + ".error", "message", ""),
             Optional(e, type + ".error", "details", Frame.EmptyMap));
     }
+
+    private static int ErrorSize(ErrorInfo? error) =>
+        error is null ? 1 : 32 + error.Code.Length + error.Message.Length + MsgPackValue.EstimateSize(error.Details);
 
     private static void Header(ref MessagePackWriter w, int count, string type)
     {

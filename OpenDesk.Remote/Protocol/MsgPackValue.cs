@@ -126,6 +126,40 @@ internal static class MsgPackValue
         }
     }
 
+    /// <summary>A cheap upper-bound-ish estimate of the encoded size (used to pre-size buffers; never exact).</summary>
+    internal static int EstimateSize(object? value, int depth = 0)
+    {
+        switch (value)
+        {
+            case null or bool:
+                return 1;
+            case byte[] bytes:
+                return bytes.Length + 5;
+            case ReadOnlyMemory<byte> rom:
+                return rom.Length + 5;
+            case string s:
+                return s.Length + 5;
+            case IReadOnlyDictionary<string, object?> map when depth < 32:
+                long total = 5;
+                foreach (KeyValuePair<string, object?> kv in map)
+                {
+                    total += kv.Key.Length + 5 + EstimateSize(kv.Value, depth + 1);
+                }
+
+                return (int)Math.Min(total, int.MaxValue / 2);
+            case ICollection collection when depth < 32:
+                long sum = 5;
+                foreach (object? item in collection)
+                {
+                    sum += EstimateSize(item, depth + 1);
+                }
+
+                return (int)Math.Min(sum, int.MaxValue / 2);
+            default:
+                return 9;
+        }
+    }
+
     /// <summary>Encodes one value to a new array.</summary>
     internal static byte[] Encode(object? value)
     {

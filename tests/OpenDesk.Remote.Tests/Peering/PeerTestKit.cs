@@ -49,6 +49,8 @@ internal sealed class TestHandler : IRequestHandler
                 throw new InvalidOperationException("boom");
             case "throw.cancel":
                 throw new OperationCanceledException();
+            case "unencodable":
+                return new Dictionary<string, object?> { ["x"] = new object() };
             case "big":
                 return new Dictionary<string, object?> { ["data"] = new byte[(int)(long)parameters["size"]!] };
             default:

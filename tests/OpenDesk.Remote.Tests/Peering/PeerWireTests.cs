@@ -79,6 +79,16 @@ public sealed class PeerWireTests
     }
 
     [Fact]
+    public async Task HandlerResultWithoutMsgpackForm_AnswersInternal()
+    {
+        await using var h = await RawPeerHarness.CreateAsync(new TestHandler());
+        await h.SendAsync(new RequestFrame(1, "unencodable", false, Frame.EmptyMap));
+        var res = Assert.IsType<ResponseFrame>(await h.ReceiveAsync());
+        Assert.Equal("internal", res.Error!.Code);
+        Assert.Contains("could not be encoded", res.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NoHandler_AnswersCapabilityUnsupported()
     {
         await using var h = await RawPeerHarness.CreateAsync();
