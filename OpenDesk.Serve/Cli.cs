@@ -22,6 +22,18 @@ internal static class Cli
         root.Subcommands.Add(McpCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(DiscoverCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(PairCommand.Create());
+        root.Subcommands.Add(PairWithCommand.Create());
+        root.Subcommands.Add(ConnectCommand.Create());
+        root.Subcommands.Add(PeersCommand.Create());
+        root.Subcommands.Add(SessionsCommand.Create());
+        root.Subcommands.Add(DisconnectCommand.Create());
+        root.Subcommands.Add(UnpairCommand.Create());
+        root.Subcommands.Add(DescribeCommand.Create());
+        root.Subcommands.Add(AuditCommand.Create());
+        root.Subcommands.Add(ServiceCommand.CreateInstall());
+        root.Subcommands.Add(ServiceCommand.CreateUninstall());
 
         return root;
     }

@@ -193,8 +193,8 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
         }
     }
 
-    /// <summary>Completes when the session of the controller that paired last has ended (for <c>opendesk pair</c>).</summary>
-    internal Task? PairedSessionCompletion { get; private set; }
+    /// <summary>Completes when the session of the controller that paired last has ended (null before a pairing).</summary>
+    public Task? PairedSessionCompletion { get; private set; }
 
     IReadOnlyList<Dictionary<string, object?>> IAdminTarget.ListSessions()
     {
@@ -343,6 +343,20 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
 
     private async Task RunConnectionAsync(IMessageTransport transport, string remoteAddress, CancellationToken stopping)
     {
+        TaskCompletionSource? pairedSession = null;
+        try
+        {
+            await RunConnectionCoreAsync(transport, remoteAddress, tcs => pairedSession = tcs, stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            pairedSession?.TrySetResult();
+        }
+    }
+
+    private async Task RunConnectionCoreAsync(IMessageTransport transport, string remoteAddress, Action<TaskCompletionSource> onPaired, CancellationToken stopping)
+    {
+        TaskCompletionSource? pairedSession = null;
         var handshakeOptions = new HandshakeOptions { Timeout = _options.HandshakeTimeout };
         PairingState? pairing = Volatile.Read(ref _pairing);
         SecureChannel channel;
@@ -355,6 +369,9 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
                 mode = "pair";
                 (channel, clientKey) = await Handshake.PairAsServerAsync(transport, pairing.Code, _identity, handshakeOptions, stopping).ConfigureAwait(false);
                 string name = _trust.Add(clientKey, PeerFingerprint.DefaultName(clientKey), TrustStore.ControllerRole);
+                pairedSession = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                PairedSessionCompletion = pairedSession.Task;
+                onPaired(pairedSession);
                 pairing.Succeed(name, PeerFingerprint.Of(clientKey));
             }
             else
@@ -450,11 +467,6 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
 
             peer.Start();
             _audit.SessionOpened(session.Id, peerName, clientKey, remoteAddress, mode);
-            if (mode == "pair")
-            {
-                PairedSessionCompletion = peer.Completion;
-            }
-
             await peer.Completion.WaitAsync(stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             string reason = session.CloseReason.Length > 0 ? session.CloseReason
                 : peer.CloseReason is { } error ? "error: " + error.Message : "";
