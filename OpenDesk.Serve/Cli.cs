@@ -20,6 +20,7 @@ internal static class Cli
         // One line per command; each command lives in Commands/<Name>Command.cs with a static Create().
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(McpCommand.Create());
+        root.Subcommands.Add(InstallCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(DiscoverCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());

@@ -182,7 +182,7 @@ public sealed class SessionTests
     public async Task Frames_are_kept_per_peer_across_reconnects()
     {
         var peers = new FakePeerDirectory().Add("desk2");
-        await using var session = Tools.Session(peers: peers, options: new OpenDeskToolOptions { MaxImageLongEdge = 640 });
+        await using var session = Tools.Session(peers: peers, options: new OpenDeskToolOptions { MaxImageLongEdge = 640, ProbeWidth = 160 });
         var catalog = OpenDeskTools.Create(session);
         await Tools.CallAsync(catalog, "screenshot", new { peer = "desk2" });
         Assert.Null(session.GetFrame("local"));

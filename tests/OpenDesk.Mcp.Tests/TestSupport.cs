@@ -125,5 +125,5 @@ public static class Tools
     public static string Text(IList<AIContent> result) => string.Join("\n", result.OfType<TextContent>().Select(t => t.Text));
 
     public static McpSession Session(IComputer? local = null, IPeerDirectory? peers = null, OpenDeskToolOptions? options = null)
-        => new(local ?? new FakeComputer(), peers, options ?? new OpenDeskToolOptions());
+        => new(local ?? new FakeComputer(), peers, options ?? new OpenDeskToolOptions { ProbeWidth = 160 });
 }

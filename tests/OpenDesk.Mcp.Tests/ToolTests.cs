@@ -60,7 +60,7 @@ public sealed class ToolTests
     public async Task Screenshot_returns_text_then_image_and_states_the_frame()
     {
         var fake = new FakeComputer();
-        var catalog = OpenDeskTools.Create(Tools.Session(fake, options: new OpenDeskToolOptions { MaxImageLongEdge = 640 }));
+        var catalog = OpenDeskTools.Create(Tools.Session(fake, options: new OpenDeskToolOptions { MaxImageLongEdge = 640, ProbeWidth = 160 }));
         IList<AIContent> result = await Tools.CallAsync(catalog, "screenshot");
         Assert.Equal(2, result.Count);
         string text = Assert.IsType<TextContent>(result[0]).Text;
@@ -79,7 +79,7 @@ public sealed class ToolTests
     public async Task Click_at_image_space_centre_of_target_lands_on_it()
     {
         var fake = new FakeComputer();
-        var catalog = OpenDeskTools.Create(Tools.Session(fake, options: new OpenDeskToolOptions { MaxImageLongEdge = 640 }));
+        var catalog = OpenDeskTools.Create(Tools.Session(fake, options: new OpenDeskToolOptions { MaxImageLongEdge = 640, ProbeWidth = 160 }));
         await Tools.CallAsync(catalog, "screenshot");
         Rect save = FakeComputer.SaveButtonBounds; // desktop (700,600,120,40) → image (350,300,60,20)
         string text = Tools.Text(await Tools.CallAsync(catalog, "mouse", new { action = "click", x = (int)(save.Center.X / 2), y = (int)(save.Center.Y / 2) }));
@@ -92,7 +92,7 @@ public sealed class ToolTests
     public async Task Before_any_screenshot_coordinates_are_desktop_pixels()
     {
         var fake = new FakeComputer();
-        var catalog = OpenDeskTools.Create(Tools.Session(fake, options: new OpenDeskToolOptions { MaxImageLongEdge = 640 }));
+        var catalog = OpenDeskTools.Create(Tools.Session(fake, options: new OpenDeskToolOptions { MaxImageLongEdge = 640, ProbeWidth = 160 }));
         string text = Tools.Text(await Tools.CallAsync(catalog, "mouse", new { action = "move", x = 760, y = 620, settle_ms = 0 }));
         Assert.Contains("Moved to (760, 620)", text);
         Assert.Contains("input.pointer move (760, 620)", fake.Calls);
@@ -111,7 +111,7 @@ public sealed class ToolTests
     public async Task Zoom_does_not_change_the_frame()
     {
         var fake = new FakeComputer();
-        var session = Tools.Session(fake, options: new OpenDeskToolOptions { MaxImageLongEdge = 640 });
+        var session = Tools.Session(fake, options: new OpenDeskToolOptions { MaxImageLongEdge = 640, ProbeWidth = 160 });
         var catalog = OpenDeskTools.Create(session);
         await Tools.CallAsync(catalog, "screenshot");
         CoordinateFrame before = session.GetFrame("local")!;
@@ -180,7 +180,7 @@ public sealed class ToolTests
     public async Task Ui_click_falls_back_to_bounds_centre_without_ui_actions()
     {
         var fake = new FakeComputer(FakeComputer.SupportedCapabilities.Where(c => c != Capability.UiActions));
-        var catalog = OpenDeskTools.Create(Tools.Session(fake, options: new OpenDeskToolOptions { MaxImageLongEdge = 640 }));
+        var catalog = OpenDeskTools.Create(Tools.Session(fake, options: new OpenDeskToolOptions { MaxImageLongEdge = 640, ProbeWidth = 160 }));
         await Tools.CallAsync(catalog, "screenshot");
         string text = Tools.Text(await Tools.CallAsync(catalog, "ui", new { action = "click", app = "editor", title = "Save", settle_ms = 0 }));
         Assert.Contains("via bounds-center at (380, 310) in mouse coordinates, desktop (760, 620)", text);
@@ -222,7 +222,7 @@ public sealed class ToolTests
     public async Task Marks_list_interactive_elements_in_image_space()
     {
         var fake = new FakeComputer();
-        var catalog = OpenDeskTools.Create(Tools.Session(fake, options: new OpenDeskToolOptions { MaxImageLongEdge = 640 }));
+        var catalog = OpenDeskTools.Create(Tools.Session(fake, options: new OpenDeskToolOptions { MaxImageLongEdge = 640, ProbeWidth = 160 }));
         string text = Tools.Text(await Tools.CallAsync(catalog, "screenshot", new { marks = true }));
         Assert.Contains("Marks (3), not drawn", text);
         Assert.Contains("[2] push button \"Save\" at (380, 310) size 60x20", text);
@@ -247,7 +247,7 @@ public sealed class ToolTests
         Assert.Contains("OCR is not available", e.Message);
 
         var engine = new StubOcr();
-        var catalog = OpenDeskTools.Create(Tools.Session(fake, options: new OpenDeskToolOptions { MaxImageLongEdge = 640, OcrEngine = engine }));
+        var catalog = OpenDeskTools.Create(Tools.Session(fake, options: new OpenDeskToolOptions { MaxImageLongEdge = 640, OcrEngine = engine, ProbeWidth = 160 }));
         await Tools.CallAsync(catalog, "screenshot");
         string text = Tools.Text(await Tools.CallAsync(catalog, "ocr"));
         Assert.Contains("Save", text);
