@@ -9,6 +9,8 @@ import { createAgent } from "langchain";
 import { MultiServerMCPClient } from "@langchain/mcp-adapters";
 import { ScriptedChatModel, threeStepScript } from "./scripted-model.mjs";
 import { opendeskServer } from "./opendesk-server.mjs";
+import { toolImagesMiddleware } from "./tool-images.mjs";
+import { startFakeOpenAI } from "./fake-openai.mjs";
 
 function toolMessages(messages) {
   return messages.filter((m) => m.getType?.() === "tool" || m._getType?.() === "tool");
@@ -112,4 +114,35 @@ test("a bad tool call comes back as an error ToolMessage and the agent continues
     // ...and errors from OpenDesk (isError results) reach the model with their message.
     assert.match(serverError, /unknown peer 'nowhere'/);
   });
+});
+
+test("ChatOpenAI against an OpenAI-compatible endpoint: the middleware sends screenshots in a user message", async () => {
+  const endpoint = await startFakeOpenAI(threeStepScript());
+  try {
+    await withClient({ useStandardContentBlocks: true, outputHandling: { image: "content", text: "content" } }, async (client) => {
+      const tools = await client.getTools();
+      const { ChatOpenAI } = await import("@langchain/openai");
+      const model = new ChatOpenAI({ model: "fake-model", apiKey: "k", configuration: { baseURL: endpoint.baseUrl } });
+      const agent = createAgent({ model, tools, middleware: [toolImagesMiddleware({ maxImages: 3 })] });
+      const result = await agent.invoke({ messages: [{ role: "user", content: "Click at 200,150 and type hello." }] });
+
+      assert.equal(result.messages.at(-1).content, "All done.");
+      assert.equal(endpoint.requests.length, 4);
+      // The tools reach the model with the catalog's schema.
+      const offered = endpoint.requests[0].tools.map((t) => t.function.name);
+      assert.ok(offered.includes("screenshot") && offered.includes("opendesk_peers"));
+      // Request 2: the tool message is text only; one user message with the JPEG follows it.
+      const sent = endpoint.requests[1].messages;
+      assert.deepEqual(sent.map((m) => m.role), ["user", "assistant", "tool", "user"]);
+      assert.equal(typeof sent[2].content, "string");
+      assert.match(sent[2].content, /^Screenshot \d+x\d+ \(jpeg\)[\s\S]*\[1 image attached in the next user message\]$/);
+      const image = sent[3].content.find((p) => p.type === "image_url");
+      assert.match(image.image_url.url, /^data:image\/jpeg;base64,\/9j\//);
+      // The agent's own history still holds the image in the ToolMessage.
+      const shot = toolMessages(result.messages)[0];
+      assert.ok(blocks(shot).some((b) => b.type === "image"));
+    });
+  } finally {
+    await endpoint.close();
+  }
 });
