@@ -36,6 +36,7 @@ internal sealed class DemoRunner(TextWriter output, DemoSettings settings)
 {
     private const string TagVariable = "OPENDESK_DEMO_RUN";
     private const string PeerName = "demo-peer";
+    private const string ContinueLabel = "Continue";
     private static readonly string[] s_selectAll = ["ctrl", "a"];
     private static readonly string[] s_copy = ["ctrl", "c"];
     private readonly DemoSteps _steps = new(output);
@@ -64,6 +65,14 @@ internal sealed class DemoRunner(TextWriter output, DemoSettings settings)
 
         // Everything started from here on (and whatever those processes start) carries this tag, so nothing is left behind.
         Environment.SetEnvironmentVariable(TagVariable, _tag);
+
+        // The apps get private settings (no dconf writes, no session-restore prompts, the user's own config untouched).
+        foreach ((string name, string dir) in new[] { ("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache") })
+        {
+            Environment.SetEnvironmentVariable(name, Directory.CreateDirectory(Path.Combine(root, "xdg", dir)).FullName);
+        }
+
+        Environment.SetEnvironmentVariable("GSETTINGS_BACKEND", "memory");
         var resources = new Resources();
         try
         {
@@ -76,6 +85,7 @@ internal sealed class DemoRunner(TextWriter output, DemoSettings settings)
             {
                 TryDelete(Path.Combine(root, "server-home"));
                 TryDelete(Path.Combine(root, "controller-home"));
+                TryDelete(Path.Combine(root, "xdg"));
             }
         }
 
@@ -180,16 +190,16 @@ internal sealed class DemoRunner(TextWriter output, DemoSettings settings)
         IReadOnlyList<ScreenMark> marks = [];
         bool ok = await _steps.RunAsync(target, "screenshot", async () =>
         {
-            ToolCall shot = await mcp.CallAsync("screenshot", Args(("marks", true)), ct);
+            ToolCall shot = await mcp.CallAsync("screenshot", Args(("marks", true), ("format", "png")), ct);
             string saved = SaveImage(shot, target, "desktop");
             marks = ScreenReading.Marks(shot.Text);
-            return $"{shot.FirstLine(70)} {marks.Count} marks; saved {saved}";
+            return $"{shot.FirstLine(60)} {(MarksAvailable(shot) ? $"{marks.Count} marks" : MarksLine(shot))}; saved {saved}";
         });
 
         _ = ok && await _steps.RunAsync(target, "click a button", async () =>
         {
             Process dialog = r.Dialogs[target];
-            (int x, int y, string how) = await FindOkButtonAsync(mcp, marks, target, Args, ct);
+            (int x, int y, string how) = await FindContinueButtonAsync(mcp, marks, target, Args, ct);
             ToolCall click = await mcp.CallAsync("mouse", Args(("action", "click"), ("x", x), ("y", y)), ct);
             Require(!click.IsError, click);
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -204,8 +214,8 @@ internal sealed class DemoRunner(TextWriter output, DemoSettings settings)
             }
 
             return dialog.ExitCode == 0
-                ? $"clicked {how} at ({x}, {y}): the zenity dialog closed with OK (exit 0)"
-                : throw new DemoCheckException($"the zenity dialog exited {dialog.ExitCode}, not 0 (OK)");
+                ? $"clicked {how} at ({x}, {y}): the zenity dialog closed with its Continue button (exit 0)"
+                : throw new DemoCheckException($"the zenity dialog exited {dialog.ExitCode}, not 0 (Continue)");
         });
 
         IReadOnlyList<ScreenMark> editorMarks = [];
@@ -214,44 +224,67 @@ internal sealed class DemoRunner(TextWriter output, DemoSettings settings)
             ToolCall open = await mcp.CallAsync("app", Args(("action", "open"), ("name", "mousepad"), ("settle_ms", 2000)), ct);
             Require(!open.IsError, open);
 
-            // Wait for the editor's window the way an agent would: look again until its text area is there.
+            // Wait for the editor the way an agent would: list the apps again until it shows, then look at the screen.
             var sw = Stopwatch.StartNew();
+            ToolCall list;
+            do
+            {
+                list = await mcp.CallAsync("app", Args(("action", "list")), ct);
+                Require(!list.IsError, list);
+            }
+            while (!list.Text.Contains("mousepad", StringComparison.OrdinalIgnoreCase) && sw.Elapsed < TimeSpan.FromSeconds(20));
+            if (!list.Text.Contains("mousepad", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new DemoCheckException($"mousepad is not among the running apps: {list.Text.ReplaceLineEndings(" ")}");
+            }
+
             ToolCall shot;
             do
             {
-                shot = await mcp.CallAsync("screenshot", Args(("marks", true)), ct);
+                shot = await mcp.CallAsync("screenshot", Args(("marks", true), ("format", "png")), ct);
                 editorMarks = ScreenReading.Marks(shot.Text);
             }
-            while (TextArea(editorMarks) is null && sw.Elapsed < TimeSpan.FromSeconds(20));
+            while (TextArea(editorMarks) is null && MarksAvailable(shot) && sw.Elapsed < TimeSpan.FromSeconds(20));
 
             string saved = SaveImage(shot, target, "editor-open");
             return TextArea(editorMarks) is { } area
-                ? $"{open.FirstLine(60)} text area is mark [{area.Number}] at ({area.X}, {area.Y}); saved {saved}"
-                : throw new DemoCheckException($"no text area among the marks after opening mousepad: {shot.Text}");
+                ? $"{open.FirstLine(50)} its text area is mark [{area.Number}] at ({area.X}, {area.Y}); saved {saved}"
+                : MarksAvailable(shot)
+                    ? throw new DemoCheckException($"no text area among the marks after opening mousepad: {shot.Text}")
+                    : $"{open.FirstLine(50)} (no marks on this computer: {MarksLine(shot)}); saved {saved}";
         });
 
         ok = ok && await _steps.RunAsync(target, "type text", async () =>
         {
-            ScreenMark area = TextArea(editorMarks)!;
-            ToolCall click = await mcp.CallAsync("mouse", Args(("action", "click"), ("x", area.X), ("y", area.Y)), ct);
-            Require(!click.IsError, click);
+            string where = "into the focused editor (no marks to click)";
+            if (TextArea(editorMarks) is { } area)
+            {
+                ToolCall click = await mcp.CallAsync("mouse", Args(("action", "click"), ("x", area.X), ("y", area.Y)), ct);
+                Require(!click.IsError, click);
+                where = $"after clicking the text area at ({area.X}, {area.Y})";
+            }
+
             ToolCall type = await mcp.CallAsync("keyboard", Args(("action", "type"), ("text", text)), ct);
             Require(!type.IsError, type);
-            return $"clicked the text area, then: {type.FirstLine(90)}";
+            return $"{type.FirstLine(70)} {where}";
         });
 
         _ = ok && await _steps.RunAsync(target, "read back (OCR)", async () =>
         {
+            // OCR the editor's text area (its mark's box), as an agent would zoom in on the part it cares about.
+            Dictionary<string, object?> args = TextArea(editorMarks) is { } area
+                ? Args(("region", new[] { area.X - (area.Width / 2), area.Y - (area.Height / 2), area.Width, area.Height }))
+                : Args();
             var sw = Stopwatch.StartNew();
             while (true)
             {
-                ToolCall ocr = await mcp.CallAsync("ocr", Args(), ct);
+                ToolCall ocr = await mcp.CallAsync("ocr", args, ct);
                 Require(!ocr.IsError, ocr);
                 IReadOnlyList<OcrWord> words = ScreenReading.Words(ocr.Text);
                 if (ScreenReading.ContainsPhrase(words, text))
                 {
                     OcrWord first = ScreenReading.FindWord(words, "Hello")!;
-                    return $"OCR found \"{text}\" ({words.Count} words on screen; \"Hello\" at ({first.X}, {first.Y}))";
+                    return $"OCR of {(args.ContainsKey("region") ? "the text area" : "the screen")} reads \"{text}\" (\"Hello\" at ({first.X}, {first.Y}))";
                 }
 
                 if (sw.Elapsed > TimeSpan.FromSeconds(10))
@@ -263,11 +296,25 @@ internal sealed class DemoRunner(TextWriter output, DemoSettings settings)
 
         _ = ok && await _steps.RunAsync(target, "read back (a11y)", async () =>
         {
-            ToolCall value = await mcp.CallAsync("ui", Args(("action", "get_value"), ("app", "mousepad"), ("role", "text")), ct);
-            Require(!value.IsError, value);
-            return value.Text.Contains(text, StringComparison.Ordinal)
-                ? $"ui get_value: {value.FirstLine(100)}"
-                : throw new DemoCheckException($"the accessible value does not contain \"{text}\": {value.Text}");
+            // The accessibility tree: the text area's value as the Set-of-Marks lists it (looked at again while the
+            // budget-limited tree walk comes back partial without it).
+            var sw = Stopwatch.StartNew();
+            while (true)
+            {
+                ToolCall shot = await mcp.CallAsync("screenshot", Args(("marks", true)), ct);
+                Require(!shot.IsError, shot);
+                if (TextArea(ScreenReading.Marks(shot.Text)) is { } area && area.Label.Contains(text, StringComparison.Ordinal))
+                {
+                    return $"the accessibility tree gives text area mark [{area.Number}] the value \"{area.Label}\"";
+                }
+
+                if (sw.Elapsed > TimeSpan.FromSeconds(10))
+                {
+                    throw new DemoCheckException(TextArea(ScreenReading.Marks(shot.Text)) is { } other
+                        ? $"the text area's accessible value is \"{other.Label}\", not \"{text}\""
+                        : $"no text area among the marks: {MarksLine(shot)}");
+                }
+            }
         });
 
         _ = ok && await _steps.RunAsync(target, "clipboard round trip", async () =>
@@ -295,21 +342,26 @@ internal sealed class DemoRunner(TextWriter output, DemoSettings settings)
 
         _ = ok && await _steps.RunAsync(target, "final screenshot", async () =>
         {
-            ToolCall shot = await mcp.CallAsync("screenshot", Args(), ct);
+            ToolCall shot = await mcp.CallAsync("screenshot", Args(("format", "png")), ct);
             return $"saved {SaveImage(shot, target, "final")}";
         });
     }
+
+    private static bool MarksAvailable(ToolCall shot) => !shot.Text.Contains("Marks unavailable", StringComparison.Ordinal);
+
+    private static string MarksLine(ToolCall shot)
+        => shot.Text.Split('\n').FirstOrDefault(l => l.StartsWith("Marks", StringComparison.Ordinal))?.Trim() ?? "no marks";
 
     private static ScreenMark? TextArea(IReadOnlyList<ScreenMark> marks)
         => marks.Where(m => m.Role is "text" or "entry" || m.Role.Contains("text", StringComparison.OrdinalIgnoreCase))
             .OrderByDescending(m => m.Width * m.Height)
             .FirstOrDefault();
 
-    private static async Task<(int X, int Y, string How)> FindOkButtonAsync(
+    private static async Task<(int X, int Y, string How)> FindContinueButtonAsync(
         McpDriver mcp, IReadOnlyList<ScreenMark> marks, string target,
         Func<(string, object?)[], Dictionary<string, object?>> args, CancellationToken ct)
     {
-        if (ScreenReading.FindMark(marks, "OK", "button") is { } mark)
+        if (ScreenReading.FindMark(marks, ContinueLabel, "button") is { } mark)
         {
             return (mark.X, mark.Y, $"mark [{mark.Number}] {mark.Role} \"{mark.Label}\"");
         }
@@ -317,8 +369,8 @@ internal sealed class DemoRunner(TextWriter output, DemoSettings settings)
         // No accessibility marks: use what OCR reads on the screen instead.
         ToolCall ocr = await mcp.CallAsync("ocr", args([]), ct);
         Require(!ocr.IsError, ocr);
-        OcrWord word = ScreenReading.FindWord(ScreenReading.Words(ocr.Text), "OK")
-            ?? throw new DemoCheckException($"no OK button on {target}: neither a mark nor an OCR word");
+        OcrWord word = ScreenReading.FindWord(ScreenReading.Words(ocr.Text), ContinueLabel)
+            ?? throw new DemoCheckException($"no {ContinueLabel} button on {target}: neither a mark nor an OCR word");
         return (word.X, word.Y, $"OCR word \"{word.Text}\"");
     }
 
@@ -327,12 +379,12 @@ internal sealed class DemoRunner(TextWriter output, DemoSettings settings)
 
     private static async Task<string> StartAppsAsync(Resources r, VirtualDisplay desktop, string label, CancellationToken ct)
     {
-        string title = $"OpenDesk demo terminal ({label})";
+        string title = $"OpenDesk demo terminal on {label}";
         r.Apps.Add(desktop.StartProcess("xterm", "-geometry", "70x8+10+10", "-fa", "DejaVu Sans Mono", "-fs", "12", "-T", title,
             "-e", "sh", "-c", $"echo 'This is the {label} desktop of the OpenDesk demo.'; exec cat"));
         await WaitForWindowAsync(desktop, title, ct);
-        string dialogTitle = $"OpenDesk demo dialog ({label})";
-        Process dialog = desktop.StartProcess("zenity", "--info", "--title", dialogTitle, "--text", $"Hello from the {label} desktop. Click OK.");
+        string dialogTitle = $"OpenDesk demo dialog on {label}";
+        Process dialog = desktop.StartProcess("zenity", "--info", "--title", dialogTitle, "--text", $"Hello from the {label} desktop.", "--ok-label", ContinueLabel);
         r.Apps.Add(dialog);
         r.Dialogs[label] = dialog;
         await WaitForWindowAsync(desktop, dialogTitle, ct);

@@ -26,7 +26,7 @@ internal sealed class Bench(TextWriter output, string openDeskDll, bool quick)
         var total = Stopwatch.StartNew();
         try
         {
-            await using Desktop desktop = await Desktop.StartAsync(DesktopLayout.Hd, ct);
+            await using Desktop desktop = await Desktop.StartAsync(DesktopLayout.Hd, Path.Combine(root, "xdg"), ct);
             output.WriteLine($"# desktop {desktop.DisplayName} 1920x1080");
 
             await StartupAsync(exe, desktop, root, ct);

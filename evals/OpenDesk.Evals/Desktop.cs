@@ -46,11 +46,15 @@ internal sealed class Desktop : IAsyncDisposable
     public IEnumerable<int> Pids => _processes.Select(p => p.Pid);
 
     /// <summary>Starts the desktop and waits until each part is ready.</summary>
-    public static async Task<Desktop> StartAsync(DesktopLayout layout, CancellationToken ct)
+    /// <param name="layout">Screen size and monitors.</param>
+    /// <param name="settingsRoot">Folder for the apps' private XDG settings.</param>
+    /// <param name="ct">Cancels the start.</param>
+    public static async Task<Desktop> StartAsync(DesktopLayout layout, string settingsRoot, CancellationToken ct)
     {
         var d = new Desktop(layout);
         try
         {
+            d.IsolateSettings(settingsRoot);
             await d.StartXvfbAsync(ct);
             await d.StartBusAsync(ct);
             await d.StartWindowManagerAsync(ct);
@@ -62,6 +66,17 @@ internal sealed class Desktop : IAsyncDisposable
             await d.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Private settings folders for the apps (no dconf writes, no session-restore prompts, the user's config untouched).</summary>
+    private void IsolateSettings(string root)
+    {
+        foreach ((string name, string dir) in new[] { ("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache") })
+        {
+            _environment[name] = Directory.CreateDirectory(Path.Combine(root, dir)).FullName;
+        }
+
+        _environment["GSETTINGS_BACKEND"] = "memory";
     }
 
     private async Task StartXvfbAsync(CancellationToken ct)

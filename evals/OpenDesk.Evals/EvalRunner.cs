@@ -76,7 +76,7 @@ internal sealed class EvalRunner(TextWriter output, EvalOptions options)
         string layoutRoot = Path.Combine(root, layout.Name);
         _ = Directory.CreateDirectory(layoutRoot);
         var sw = Stopwatch.StartNew();
-        await using Desktop desktop = await Desktop.StartAsync(layout, ct);
+        await using Desktop desktop = await Desktop.StartAsync(layout, Path.Combine(layoutRoot, "xdg"), ct);
         output.WriteLine($"# desktop {layout.Name} on {desktop.DisplayName} ready in {sw.ElapsedMilliseconds} ms");
         PeerLink? link = null;
         try
