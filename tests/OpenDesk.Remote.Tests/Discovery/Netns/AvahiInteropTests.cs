@@ -167,6 +167,30 @@ public sealed class AvahiInteropTests(NetnsAvahiFixture fixture)
         Assert.Contains(message.AllRecords, r => r.Data is OpenDesk.Remote.Discovery.SrvRecordData { Port: 7890 });
     }
 
+    [Fact]
+    public async Task SameHostAsAvahi_SharesPort5353_BothDirectionsWork()
+    {
+        // A Linux desktop usually runs avahi: our sockets share port 5353 with it (ReuseAddress) and multicast
+        // loopback carries packets between the two on one host.
+        fixture.SkipIfUnavailable();
+        await using ChildProcess published = PublishValid("Neighbour", 7781, "published by avahi");
+        await published.WaitForLineAsync(l => l.StartsWith("Established under name", StringComparison.Ordinal), s_timeout, "avahi-publish");
+        await using ChildProcess advertiser = fixture.StartProbeInA(
+            "advertise", "--port", "7782", "--pk", Convert.ToHexStringLower(s_ourKey), "--name", "Cohabit", "--host", "opendesk-c");
+        await advertiser.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), s_timeout, "the advertiser next to avahi");
+
+        var sinceReady = Stopwatch.StartNew();
+        string[] fields = await BrowseUntilAsync("Cohabit");
+        Assert.Equal(["opendesk-c.local", NetnsAvahiFixture.AddressA, "7782"], fields[6..9]);
+
+        await using ChildProcess browser = fixture.StartProbeInA("browse", "--timeout", "1.5");
+        string done = await browser.WaitForLineAsync(l => l.StartsWith("DONE ", StringComparison.Ordinal), s_timeout, "the browse next to avahi");
+        TestContext.Current.TestOutputHelper?.WriteLine($"resolved by avahi {sinceReady.ElapsedMilliseconds} ms after READY (incl. browse); our browse: {done}");
+        string[] names = [.. browser.Transcript.Split('\n').Where(l => l.StartsWith("PEER ", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l[5..]).RootElement.GetProperty("name").GetString()!)];
+        Assert.Contains("Neighbour", names);
+        Assert.Contains("Cohabit", names);
+    }
+
     /// <summary>avahi-publish with the OpenDesk TXT keys; the raw key bytes go through bash's printf.</summary>
     private ChildProcess PublishValid(string name, int port, string description)
     {
@@ -181,14 +205,17 @@ public sealed class AvahiInteropTests(NetnsAvahiFixture fixture)
     {
         var deadline = Stopwatch.StartNew();
         string last = "";
+        int attempts = 0;
         while (deadline.Elapsed < s_timeout)
         {
+            attempts++;
             (_, last) = await ChildProcess.RunAsync("ip", ["netns", "exec", fixture.NamespaceA, "avahi-browse", "-rtp", "_opendesk._tcp"], s_timeout, fixture.AvahiEnvironment);
             foreach (string line in last.Split('\n'))
             {
                 string[] fields = line.Split(';', 10);
                 if (fields.Length == 10 && fields[0] == "=" && UnescapeAvahi(fields[3]) == instance)
                 {
+                    TestContext.Current.TestOutputHelper?.WriteLine($"avahi-browse -rtp resolved {instance} after {attempts} run(s), {deadline.ElapsedMilliseconds} ms");
                     return fields;
                 }
             }

@@ -50,6 +50,10 @@ public sealed class NetnsAvahiFixture : IAsyncLifetime
     internal ChildProcess StartInA(params string[] command) =>
         ChildProcess.Start("ip", ["netns", "exec", NamespaceA, .. command], AvahiEnvironment);
 
+    /// <summary>Runs the probe helper in namespace A, next to avahi (port 5353 shared on one host).</summary>
+    internal ChildProcess StartProbeInA(params string[] arguments) =>
+        ChildProcess.Start("ip", ["netns", "exec", NamespaceA, DotnetHost, ProbeDll, .. arguments], AvahiEnvironment);
+
     /// <summary>Runs the probe helper in namespace B.</summary>
     internal ChildProcess StartProbeInB(params string[] arguments) =>
         ChildProcess.Start("ip", ["netns", "exec", NamespaceB, DotnetHost, ProbeDll, .. arguments]);
