@@ -150,7 +150,8 @@ public sealed class SemanticKernelTests(ITestOutputHelper output)
         await using ScriptedOpenAIEndpoint endpoint = await ScriptedOpenAIEndpoint.StartAsync(
             ScriptTurn.Tools(
                 new ScriptedCall("opendesk_nope", "{}"),
-                new ScriptedCall("opendesk_mouse", "{\"action\":\"fly\"}")),
+                new ScriptedCall("opendesk_mouse", "{\"action\":\"fly\"}"),
+                new ScriptedCall("opendesk_mouse", "{\"action\":\"click\", x: oops")),
             ScriptTurn.Tool("opendesk_keyboard", "{\"action\":\"type\",\"text\":\"hi\"}"),
             ScriptTurn.Answer("recovered"));
         IKernelBuilder builder = Kernel.CreateBuilder();
@@ -163,9 +164,11 @@ public sealed class SemanticKernelTests(ITestOutputHelper output)
         string[] results = [.. endpoint.ChatRequests[1]["messages"]!.AsArray()
             .Where(m => m!["role"]!.GetValue<string>() == "tool").Select(m => m!["content"]!.GetValue<string>())];
         output.WriteLine(string.Join("\n", results));
-        Assert.Equal(2, results.Length);
+        Assert.Equal(3, results.Length);
         Assert.All(results, r => Assert.StartsWith("Error", r));
-        Assert.Contains("action", results[1]);
+        Assert.Contains("not found", results[0]);
+        Assert.Contains("'fly' is not one of", results[1]);
+        Assert.Contains("action", results[2]);
         Assert.Equal(["input.text 2 chars"], TestDesk.InputCalls(desk.Computer));
     }
 
