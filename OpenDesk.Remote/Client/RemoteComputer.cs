@@ -286,7 +286,7 @@ public sealed class RemoteComputer : IComputer
                     Interlocked.Increment(ref _reconnects);
                     return fresh;
                 }
-                catch (Exception ex) when (ex is not BusyException and not OperationCanceledException and not NotFoundException
+                catch (Exception ex) when (ex is not BusyException and not OperationCanceledException
                     && !(ex is HandshakeException h && h.Reason == HandshakeFailure.UnexpectedPeer))
                 {
                     last = ex;
