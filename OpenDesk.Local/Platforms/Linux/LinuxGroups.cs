@@ -115,25 +115,15 @@ internal sealed class LinuxApps(X11Windows windows) : IComputerApps
     public async ValueTask CloseAsync(string name, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+
+        // Only windows on this desktop are matched: never processes elsewhere that happen to share the name.
         List<Window> matched = Match(name);
-        var pids = new HashSet<int>(matched.Where(w => w.Pid is not null).Select(w => w.Pid!.Value));
         if (matched.Count == 0)
         {
-            int self = Environment.ProcessId;
-            foreach ((int pid, _, string comm) in ProcessTree.Snapshot())
-            {
-                if (pid != self && string.Equals(comm, name, StringComparison.OrdinalIgnoreCase))
-                {
-                    pids.Add(pid);
-                }
-            }
-
-            if (pids.Count == 0)
-            {
-                throw NotRunning(name);
-            }
+            throw NotRunning(name);
         }
 
+        var pids = new HashSet<int>(matched.Where(w => w.Pid is not null).Select(w => w.Pid!.Value));
         foreach (Window w in matched)
         {
             try
@@ -147,16 +137,22 @@ internal sealed class LinuxApps(X11Windows windows) : IComputerApps
 
         var ids = matched.Select(w => w.Id).ToHashSet(StringComparer.Ordinal);
         var sw = Stopwatch.StartNew();
-        while (ids.Count > 0 && sw.Elapsed < s_gracefulTimeout && windows.List().Any(w => ids.Contains(w.Id)))
+        while (sw.Elapsed < s_gracefulTimeout && windows.List().Any(w => ids.Contains(w.Id)))
         {
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }
 
-        // Terminate what did not go away (or has no window).
+        // Terminate what did not go away: SIGTERM (then SIGKILL) by PID, or XKillClient for windows without a PID.
+        var remaining = windows.List().Where(w => ids.Contains(w.Id)).ToList();
         var alive = pids.Where(ProcessTree.IsAlive).ToList();
         foreach (int pid in alive)
         {
             _ = Interop.Libc.kill(pid, Interop.Libc.SIGTERM);
+        }
+
+        foreach (Window w in remaining.Where(w => w.Pid is null))
+        {
+            windows.KillClient(w.Id);
         }
 
         sw.Restart();

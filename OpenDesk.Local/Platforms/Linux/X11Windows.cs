@@ -146,6 +146,18 @@ internal sealed unsafe class X11Windows
         }
     }
 
+    /// <summary>Closes the X client's connection (as xkill does) for a window whose process is unknown.</summary>
+    public void KillClient(string windowId)
+    {
+        nuint id = Parse(windowId);
+        lock (_x.Gate)
+        {
+            X11Connection.ClearError();
+            _ = Interop.Xlib.XKillClient(_x.Handle, id);
+            _ = _x.SyncAndCheck();
+        }
+    }
+
     private nuint Active()
     {
         nuint[] a = _x.GetLongs(_x.Root, "_NET_ACTIVE_WINDOW");

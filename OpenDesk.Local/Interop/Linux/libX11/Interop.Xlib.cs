@@ -172,6 +172,9 @@ internal static unsafe partial class Interop
         internal static partial int XConvertSelection(SafeDisplayHandle display, nuint selection, nuint target, nuint property, nuint requestor, nuint time);
 
         [LibraryImport(Libraries.X11)]
+        internal static partial int XKillClient(SafeDisplayHandle display, nuint resource);
+
+        [LibraryImport(Libraries.X11)]
         internal static partial int XRaiseWindow(SafeDisplayHandle display, nuint window);
 
         [LibraryImport(Libraries.X11)]
