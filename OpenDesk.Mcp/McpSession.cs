@@ -409,7 +409,7 @@ internal sealed class PeerView(McpSession owner)
     /// <summary>Bytes of the last full screenshot sent to the model (for "changed since the previous screenshot").</summary>
     public byte[]? LastScreenshot { get; set; }
 
-    /// <summary>True once a settle probe was found to be slow on this computer (fall back to a short fixed wait).</summary>
+    /// <summary>True once this computer returned a settle probe that was not downscaled (fall back to a short fixed wait).</summary>
     public bool ProbeSlow { get; set; }
 }
 

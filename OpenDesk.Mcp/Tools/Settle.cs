@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using OpenDesk.Core;
 
@@ -8,12 +7,10 @@ namespace OpenDesk.Mcp.Tools;
 /// Waits after an action until the screen is stable, without fixed sleeps: cheap downscaled PNG captures
 /// (<see cref="CaptureOptions.MaxWidth"/>) compared byte for byte. Stable = two equal probes in a row (and, when nothing
 /// changed yet, no change for <see cref="OpenDeskToolOptions.SettleQuietMs"/>); <c>settle_ms</c> is a cap. A computer
-/// whose probe is slow (it does not downscale) gets a short fixed wait instead and the text says the change was not checked.
+/// whose probe is not downscaled (it ignores the MaxWidth extension) gets a short fixed wait instead and the text says the change was not checked.
 /// </summary>
 internal static class Settle
 {
-    private static readonly TimeSpan s_slowProbe = TimeSpan.FromMilliseconds(120);
-
     public static async ValueTask<byte[]?> BeforeAsync(PeerContext context, int settleMs, OpenDeskToolOptions options, CancellationToken cancellationToken)
         => settleMs <= 0 || context.View.ProbeSlow ? null : await ProbeAsync(context, options, cancellationToken).ConfigureAwait(false);
 
@@ -83,13 +80,13 @@ internal static class Settle
 
     private static async ValueTask<byte[]?> ProbeAsync(PeerContext context, OpenDeskToolOptions options, CancellationToken cancellationToken)
     {
-        long start = Stopwatch.GetTimestamp();
         try
         {
             Pixmap probe = await context.Computer.Display.CaptureAsync(
                 new CaptureOptions { Format = PixmapFormat.Png, MaxWidth = options.ProbeWidth, MaxHeight = options.ProbeWidth },
                 cancellationToken).ConfigureAwait(false);
-            if (Stopwatch.GetElapsedTime(start) > s_slowProbe || probe.Width > options.ProbeWidth * 4)
+            // A computer that ignores MaxWidth (e.g. a Python peer) sends full-size PNGs: too slow to poll.
+            if (probe.Width > options.ProbeWidth * 2)
             {
                 context.View.ProbeSlow = true;
             }

@@ -114,6 +114,28 @@ try {
   }
   out.moveNoSettleMedianMs = +median(moveTimes).toFixed(1);
 
+  // Click latency excluding settle (settle_ms=0), on a desktop point given by --bench-click x,y (desktop = image before
+  // any screenshot is not true here: these are image coordinates of the current frame).
+  if (opts["bench-click"]) {
+    const [bx, by] = opts["bench-click"].split(",").map(Number);
+    const clickTimes = [];
+    for (let i = 0; i < repeat; i++) {
+      const s = now();
+      const r = await client.callTool({ name: "mouse", arguments: { action: "click", x: bx, y: by, settle_ms: 0 } });
+      check(!r.isError, "click failed");
+      clickTimes.push(now() - s);
+    }
+    out.clickNoSettleMedianMs = +median(clickTimes).toFixed(1);
+    const settleTimes = [];
+    for (let i = 0; i < Math.min(repeat, 5); i++) {
+      const s = now();
+      const r = await client.callTool({ name: "mouse", arguments: { action: "click", x: bx, y: by } });
+      settleTimes.push(now() - s);
+      out.clickWithSettleText = r.content[0].text;
+    }
+    out.clickWithSettleMedianMs = +median(settleTimes).toFixed(1);
+  }
+
   // An error is a tool result with isError and a message naming the argument.
   const bad = await client.callTool({ name: "mouse", arguments: { action: "fly" } });
   check(bad.isError === true && bad.content[0].text.includes("'action'"), "bad action gives isError naming 'action'");
