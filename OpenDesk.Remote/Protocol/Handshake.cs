@@ -1,4 +1,4 @@
-using NSec.Cryptography;
+using System.Security.Cryptography;
 using OpenDesk.Core;
 
 namespace OpenDesk.Remote.Protocol;
@@ -6,8 +6,8 @@ namespace OpenDesk.Remote.Protocol;
 /// <summary>Source of ephemeral X25519 keys: an internal seam so the spec §14 vectors are reproducible.</summary>
 internal interface IEphemeralKeySource
 {
-    /// <summary>A fresh key pair; the handshake disposes it.</summary>
-    Key Create();
+    /// <summary>A fresh 32-byte raw private key; the handshake zeroes it after use.</summary>
+    byte[] Create();
 }
 
 /// <summary>Random ephemeral keys (the default).</summary>
@@ -15,7 +15,7 @@ internal sealed class RandomEphemeralKeySource : IEphemeralKeySource
 {
     public static RandomEphemeralKeySource Instance { get; } = new();
 
-    public Key Create() => ProtocolCrypto.CreateAgreementKey();
+    public byte[] Create() => ProtocolCrypto.CreatePrivateKey();
 }
 
 /// <summary>Handshake settings.</summary>
@@ -131,8 +131,8 @@ internal static class Handshake
         ArgumentNullException.ThrowIfNull(identity);
         return RunAsync(transport, options, async (o, ct) =>
         {
-            using Key ec = o.EphemeralKeys.Create();
-            byte[] ecPub = ProtocolCrypto.PublicKeyOf(ec);
+            using var ec = new EphemeralKey(o.EphemeralKeys.Create());
+            byte[] ecPub = ProtocolCrypto.PublicKeyOf(ec.Private);
             Task<byte[]> pskTask = pskSource(ct);
             await transport.SendAsync(HandshakeMessages.EncodePairHello(ecPub), ct).ConfigureAwait(false);
 
@@ -140,7 +140,7 @@ internal static class Handshake
             byte[] esPub = RequireKey(offer.E, "e");
             byte[] ct1 = offer.Ct ?? throw Protocol("pair_offer has no 'ct'");
             byte[] psk = await pskTask.ConfigureAwait(false);
-            byte[] dhEe = Agree(ec, esPub);
+            byte[] dhEe = Agree(ec.Private, esPub);
             byte[] ssPub = ProtocolCrypto.TryDecryptZeroNonce(HandshakeMath.PairK1(psk, dhEe), ct1)
                 ?? throw new HandshakeException(HandshakeFailure.WrongCode, "pairing failed: wrong code (the server's offer did not decrypt)");
             if (ssPub.Length != ProtocolCrypto.KeySize)
@@ -152,7 +152,7 @@ internal static class Handshake
             await transport.SendAsync(HandshakeMessages.EncodePairFinish(ct2), ct).ConfigureAwait(false);
 
             byte[] transcript = HandshakeMath.PairTranscript(esPub, ecPub, ct1, ct2);
-            byte[] ikm = ProtocolCrypto.Concat(dhEe, Agree(ec, ssPub), Agree(identity.Key, esPub), psk);
+            byte[] ikm = ProtocolCrypto.Concat(dhEe, Agree(ec.Private, ssPub), Agree(identity.PrivateKey, esPub), psk);
             (byte[] c2s, byte[] s2c) = HandshakeMath.SessionKeys(transcript, ikm);
             return (new SecureChannel(transport, c2s, s2c), ssPub);
         }, cancellationToken);
@@ -181,9 +181,9 @@ internal static class Handshake
             HandshakeMessage hello = await ReceiveAsync(transport, HandshakeMessages.PairHello, ct).ConfigureAwait(false);
             byte[] ecPub = RequireKey(hello.E, "e");
 
-            using Key es = o.EphemeralKeys.Create();
-            byte[] esPub = ProtocolCrypto.PublicKeyOf(es);
-            byte[] dhEe = Agree(es, ecPub);
+            using var es = new EphemeralKey(o.EphemeralKeys.Create());
+            byte[] esPub = ProtocolCrypto.PublicKeyOf(es.Private);
+            byte[] dhEe = Agree(es.Private, ecPub);
             byte[] psk = await pskTask.ConfigureAwait(false);
             byte[] ct1 = ProtocolCrypto.EncryptZeroNonce(HandshakeMath.PairK1(psk, dhEe), identity.PublicKey);
             await transport.SendAsync(HandshakeMessages.EncodePairOffer(esPub, ct1), ct).ConfigureAwait(false);
@@ -198,7 +198,7 @@ internal static class Handshake
             }
 
             byte[] transcript = HandshakeMath.PairTranscript(esPub, ecPub, ct1, ct2);
-            byte[] ikm = ProtocolCrypto.Concat(dhEe, Agree(identity.Key, ecPub), Agree(es, scPub), psk);
+            byte[] ikm = ProtocolCrypto.Concat(dhEe, Agree(identity.PrivateKey, ecPub), Agree(es.Private, scPub), psk);
             (byte[] c2s, byte[] s2c) = HandshakeMath.SessionKeys(transcript, ikm);
             return (new SecureChannel(transport, s2c, c2s), scPub);
         }, cancellationToken);
@@ -221,8 +221,8 @@ internal static class Handshake
         byte[] ssPub = expectedServerPublicKey.ToArray();
         return RunAsync(transport, options, async (o, ct) =>
         {
-            using Key ec = o.EphemeralKeys.Create();
-            byte[] ecPub = ProtocolCrypto.PublicKeyOf(ec);
+            using var ec = new EphemeralKey(o.EphemeralKeys.Create());
+            byte[] ecPub = ProtocolCrypto.PublicKeyOf(ec.Private);
             byte[] scPub = identity.PublicKey;
             await transport.SendAsync(HandshakeMessages.EncodeAuthHello(ecPub, scPub), ct).ConfigureAwait(false);
 
@@ -230,8 +230,8 @@ internal static class Handshake
             byte[] esPub = RequireKey(offer.E, "e");
             byte[] ctOk = offer.Ct ?? throw Protocol("auth_offer has no 'ct'");
             byte[] transcript = HandshakeMath.AuthTranscript(esPub, ecPub, scPub);
-            byte[] dhEe = Agree(ec, esPub);
-            byte[] dhSe = Agree(ec, ssPub);
+            byte[] dhEe = Agree(ec.Private, esPub);
+            byte[] dhSe = Agree(ec.Private, ssPub);
             byte[]? ok = ProtocolCrypto.TryDecryptZeroNonce(HandshakeMath.AuthK(transcript, dhEe, dhSe), ctOk);
             if (ok is null || !ok.AsSpan().SequenceEqual(HandshakeMath.Ok))
             {
@@ -239,7 +239,7 @@ internal static class Handshake
                     "auth failed: unexpected_peer (the server is not the expected one, or it does not trust this client)");
             }
 
-            byte[] ikm = ProtocolCrypto.Concat(dhEe, dhSe, Agree(identity.Key, esPub), Agree(identity.Key, ssPub));
+            byte[] ikm = ProtocolCrypto.Concat(dhEe, dhSe, Agree(identity.PrivateKey, esPub), Agree(identity.PrivateKey, ssPub));
             (byte[] c2s, byte[] s2c) = HandshakeMath.SessionKeys(transcript, ikm);
             return new SecureChannel(transport, c2s, s2c);
         }, cancellationToken);
@@ -264,8 +264,8 @@ internal static class Handshake
             byte[] ecPub = RequireKey(hello.E, "e");
             byte[] scPub = RequireKey(hello.S, "s");
 
-            using Key es = o.EphemeralKeys.Create();
-            byte[] esPub = ProtocolCrypto.PublicKeyOf(es);
+            using var es = new EphemeralKey(o.EphemeralKeys.Create());
+            byte[] esPub = ProtocolCrypto.PublicKeyOf(es.Private);
             if (!isTrusted(scPub))
             {
                 await transport.SendAsync(HandshakeMessages.EncodeAuthOffer(esPub, []), ct).ConfigureAwait(false);
@@ -273,12 +273,12 @@ internal static class Handshake
             }
 
             byte[] transcript = HandshakeMath.AuthTranscript(esPub, ecPub, scPub);
-            byte[] dhEe = Agree(es, ecPub);
-            byte[] dhSe = Agree(identity.Key, ecPub);
+            byte[] dhEe = Agree(es.Private, ecPub);
+            byte[] dhSe = Agree(identity.PrivateKey, ecPub);
             byte[] ctOk = ProtocolCrypto.EncryptZeroNonce(HandshakeMath.AuthK(transcript, dhEe, dhSe), HandshakeMath.Ok);
             await transport.SendAsync(HandshakeMessages.EncodeAuthOffer(esPub, ctOk), ct).ConfigureAwait(false);
 
-            byte[] ikm = ProtocolCrypto.Concat(dhEe, dhSe, Agree(es, scPub), Agree(identity.Key, scPub));
+            byte[] ikm = ProtocolCrypto.Concat(dhEe, dhSe, Agree(es.Private, scPub), Agree(identity.PrivateKey, scPub));
             (byte[] c2s, byte[] s2c) = HandshakeMath.SessionKeys(transcript, ikm);
             return (new SecureChannel(transport, s2c, c2s), scPub);
         }, cancellationToken);
@@ -339,10 +339,20 @@ internal static class Handshake
         return key;
     }
 
-    private static byte[] Agree(Key privateKey, byte[] publicKey) =>
+    private static byte[] Agree(ReadOnlySpan<byte> privateKey, byte[] publicKey) =>
         ProtocolCrypto.TryAgree(privateKey, publicKey) ?? throw Protocol("invalid X25519 public key (low order)");
 
     private static HandshakeException Protocol(string message) => new(HandshakeFailure.Protocol, message);
+
+    /// <summary>An ephemeral private key, zeroed on dispose.</summary>
+    private readonly struct EphemeralKey(byte[] privateKey) : IDisposable
+    {
+        public byte[] Private { get; } = privateKey.Length == ProtocolCrypto.KeySize
+            ? privateKey
+            : throw new ArgumentException("An ephemeral key has 32 bytes.", nameof(privateKey));
+
+        public void Dispose() => CryptographicOperations.ZeroMemory(Private);
+    }
 
     private static async Task CloseQuietlyAsync(IMessageTransport transport)
     {

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using NSec.Cryptography;
@@ -7,6 +9,9 @@ namespace OpenDesk.Remote.Protocol;
 /// <summary>
 /// The cryptographic primitives of protocol v1 (spec §3–§6): PBKDF2 PSK, HKDF-SHA256, X25519 and
 /// ChaCha20-Poly1305 with 12-byte nonces and no associated data. Synchronous and span-based.
+/// X25519 calls libsodium's <c>crypto_scalarmult_curve25519</c> directly (the native library NSec ships and
+/// initialises): NSec allocates guarded secure memory (mmap/mprotect) for every key and shared secret, which made a
+/// handshake 2–3× slower than the Python original. ChaCha20-Poly1305 uses the BCL (OpenSSL/CNG), falling back to NSec.
 /// </summary>
 internal static class ProtocolCrypto
 {
@@ -24,11 +29,13 @@ internal static class ProtocolCrypto
 
     private static readonly byte[] s_pskSalt = "opendesk-psk-v1"u8.ToArray();
 
-    internal static KeyAgreementAlgorithm X25519 => KeyAgreementAlgorithm.X25519;
+    static ProtocolCrypto()
+    {
+        // NSec's static initialisation runs sodium_init (CPU feature detection) before our direct calls.
+        _ = KeyAgreementAlgorithm.X25519;
+    }
 
-    internal static AeadAlgorithm Aead => AeadAlgorithm.ChaCha20Poly1305;
-
-    /// <summary><c>PSK = PBKDF2-HMAC-SHA256(code, "opendesk-psk-v1", 200000, 32)</c>.</summary>
+    /// <summary>PSK = PBKDF2-HMAC-SHA256(code, "opendesk-psk-v1", 200000, 32).</summary>
     internal static byte[] DerivePsk(string code)
     {
         ArgumentNullException.ThrowIfNull(code);
@@ -75,51 +82,59 @@ internal static class ProtocolCrypto
         return result;
     }
 
-    /// <summary>Creates an X25519 key whose private part can be exported.</summary>
-    internal static Key CreateAgreementKey() =>
-        Key.Create(X25519, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport });
+    /// <summary>A new random X25519 private key (32 raw bytes; X25519 clamps it when used).</summary>
+    internal static byte[] CreatePrivateKey() => RandomNumberGenerator.GetBytes(KeySize);
 
-    /// <summary>Imports a raw 32-byte X25519 private key (clamped as usual by X25519).</summary>
-    internal static Key ImportAgreementKey(ReadOnlySpan<byte> rawPrivateKey)
+    /// <summary>The raw 32-byte public key of a raw private key.</summary>
+    internal static byte[] PublicKeyOf(ReadOnlySpan<byte> privateKey)
     {
-        if (rawPrivateKey.Length != KeySize)
+        RequireKeySize(privateKey, nameof(privateKey));
+        byte[] publicKey = new byte[KeySize];
+        byte[] scalar = privateKey.ToArray();
+        try
         {
-            throw new ArgumentException($"An X25519 private key has {KeySize} bytes, got {rawPrivateKey.Length}.", nameof(rawPrivateKey));
+            if (Sodium.crypto_scalarmult_curve25519_base(publicKey, scalar) != 0)
+            {
+                throw new CryptographicException("X25519 base point multiplication failed.");
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(scalar);
         }
 
-        return Key.Import(X25519, rawPrivateKey, KeyBlobFormat.RawPrivateKey,
-            new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport });
+        return publicKey;
     }
 
-    /// <summary>The raw 32-byte public key of <paramref name="key"/>.</summary>
-    internal static byte[] PublicKeyOf(Key key) => key.PublicKey.Export(KeyBlobFormat.RawPublicKey);
-
     /// <summary>X25519(<paramref name="privateKey"/>, <paramref name="peerPublicKey"/>); null for a malformed or low-order public key.</summary>
-    internal static byte[]? TryAgree(Key privateKey, ReadOnlySpan<byte> peerPublicKey)
+    internal static byte[]? TryAgree(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> peerPublicKey)
     {
-        if (peerPublicKey.Length != KeySize
-            || !PublicKey.TryImport(X25519, peerPublicKey, KeyBlobFormat.RawPublicKey, out PublicKey? publicKey)
-            || publicKey is null)
+        RequireKeySize(privateKey, nameof(privateKey));
+        if (peerPublicKey.Length != KeySize)
         {
             return null;
         }
 
-        using SharedSecret? secret = X25519.Agree(privateKey, publicKey,
-            new SharedSecretCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport });
-        return secret?.Export(SharedSecretBlobFormat.RawSharedSecret);
+        byte[] shared = new byte[KeySize];
+        byte[] scalar = privateKey.ToArray();
+        try
+        {
+            // libsodium returns -1 when the result is all zeros (a low-order point), as NSec's Agree returns null.
+            return Sodium.crypto_scalarmult_curve25519(shared, scalar, peerPublicKey.ToArray()) == 0 ? shared : null;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(scalar);
+        }
     }
-
-    /// <summary>Imports a raw 32-byte ChaCha20-Poly1305 key.</summary>
-    internal static Key ImportAeadKey(ReadOnlySpan<byte> rawKey) =>
-        Key.Import(Aead, rawKey, KeyBlobFormat.RawSymmetricKey);
 
     /// <summary><c>AEAD_k(Z12, plaintext)</c>: ciphertext ‖ tag.</summary>
     internal static byte[] EncryptZeroNonce(ReadOnlySpan<byte> rawKey, ReadOnlySpan<byte> plaintext)
     {
-        using Key key = ImportAeadKey(rawKey);
-        Span<byte> nonce = stackalloc byte[NonceSize];
-        nonce.Clear();
-        return Aead.Encrypt(key, nonce, default, plaintext);
+        using var key = new AeadKey(rawKey);
+        byte[] output = new byte[plaintext.Length + TagSize];
+        key.Encrypt(stackalloc byte[NonceSize], plaintext, output);
+        return output;
     }
 
     /// <summary>Opens <c>AEAD_k(Z12, …)</c>; null when the tag does not verify.</summary>
@@ -130,16 +145,104 @@ internal static class ProtocolCrypto
             return null;
         }
 
-        using Key key = ImportAeadKey(rawKey);
-        Span<byte> nonce = stackalloc byte[NonceSize];
-        nonce.Clear();
-        return Aead.Decrypt(key, nonce, default, ciphertext);
+        using var key = new AeadKey(rawKey);
+        byte[] plaintext = new byte[ciphertext.Length - TagSize];
+        return key.TryDecrypt(stackalloc byte[NonceSize], ciphertext, plaintext) ? plaintext : null;
     }
 
     /// <summary>Writes the 96-bit big-endian counter nonce.</summary>
     internal static void WriteNonce(Span<byte> nonce, ulong counter)
     {
         nonce[..4].Clear();
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(nonce[4..], counter);
+        BinaryPrimitives.WriteUInt64BigEndian(nonce[4..], counter);
+    }
+
+    private static void RequireKeySize(ReadOnlySpan<byte> key, string name)
+    {
+        if (key.Length != KeySize)
+        {
+            throw new ArgumentException($"An X25519 key has {KeySize} bytes, got {key.Length}.", name);
+        }
+    }
+
+    private static class Sodium
+    {
+        // Same native library and search rules as NSec's own imports (it comes with NSec's libsodium dependency).
+        [DllImport("libsodium", CallingConvention = CallingConvention.Cdecl)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories)]
+        internal static extern int crypto_scalarmult_curve25519(byte[] q, byte[] n, byte[] p);
+
+        [DllImport("libsodium", CallingConvention = CallingConvention.Cdecl)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories)]
+        internal static extern int crypto_scalarmult_curve25519_base(byte[] q, byte[] n);
+    }
+}
+
+/// <summary>A ChaCha20-Poly1305 key (BCL when the platform supports it, else NSec). Output layout: ciphertext ‖ tag.</summary>
+internal sealed class AeadKey : IDisposable
+{
+    private readonly System.Security.Cryptography.ChaCha20Poly1305? _bcl;
+    private readonly Key? _nsec;
+
+    public AeadKey(ReadOnlySpan<byte> rawKey)
+    {
+        if (rawKey.Length != ProtocolCrypto.KeySize)
+        {
+            throw new ArgumentException("A ChaCha20-Poly1305 key has 32 bytes.", nameof(rawKey));
+        }
+
+        if (System.Security.Cryptography.ChaCha20Poly1305.IsSupported)
+        {
+            _bcl = new System.Security.Cryptography.ChaCha20Poly1305(rawKey);
+        }
+        else
+        {
+            _nsec = Key.Import(AeadAlgorithm.ChaCha20Poly1305, rawKey, KeyBlobFormat.RawSymmetricKey);
+        }
+    }
+
+    /// <summary>Encrypts <paramref name="plaintext"/> into <paramref name="output"/> (length + 16).</summary>
+    public void Encrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, Span<byte> output)
+    {
+        if (_bcl is not null)
+        {
+            _bcl.Encrypt(nonce, plaintext, output[..plaintext.Length], output.Slice(plaintext.Length, ProtocolCrypto.TagSize));
+        }
+        else
+        {
+            AeadAlgorithm.ChaCha20Poly1305.Encrypt(_nsec!, nonce, default, plaintext, output);
+        }
+    }
+
+    /// <summary>Decrypts ciphertext ‖ tag into <paramref name="plaintext"/> (length − 16); false when the tag does not verify.</summary>
+    public bool TryDecrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext)
+    {
+        if (ciphertext.Length < ProtocolCrypto.TagSize)
+        {
+            return false;
+        }
+
+        if (_bcl is null)
+        {
+            return AeadAlgorithm.ChaCha20Poly1305.Decrypt(_nsec!, nonce, default, ciphertext, plaintext);
+        }
+
+        int length = ciphertext.Length - ProtocolCrypto.TagSize;
+        try
+        {
+            _bcl.Decrypt(nonce, ciphertext[..length], ciphertext[length..], plaintext[..length]);
+            return true;
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            plaintext[..length].Clear();
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        _bcl?.Dispose();
+        _nsec?.Dispose();
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using NSec.Cryptography;
 using OpenDesk.Core;
 
 namespace OpenDesk.Remote.Protocol;
@@ -13,8 +12,8 @@ namespace OpenDesk.Remote.Protocol;
 internal sealed class SecureChannel : IAsyncDisposable
 {
     private readonly IMessageTransport _transport;
-    private readonly Key _sendKey;
-    private readonly Key _receiveKey;
+    private readonly AeadKey _sendKey;
+    private readonly AeadKey _receiveKey;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private ulong _sendCounter;
     private ulong _receiveCounter;
@@ -24,8 +23,8 @@ internal sealed class SecureChannel : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(transport);
         _transport = transport;
-        _sendKey = ProtocolCrypto.ImportAeadKey(sendKey);
-        _receiveKey = ProtocolCrypto.ImportAeadKey(receiveKey);
+        _sendKey = new AeadKey(sendKey);
+        _receiveKey = new AeadKey(receiveKey);
     }
 
     /// <summary>The underlying transport.</summary>
@@ -126,7 +125,7 @@ internal sealed class SecureChannel : IAsyncDisposable
     {
         Span<byte> nonce = stackalloc byte[ProtocolCrypto.NonceSize];
         ProtocolCrypto.WriteNonce(nonce, _sendCounter);
-        ProtocolCrypto.Aead.Encrypt(_sendKey, nonce, default, plaintext, ciphertext);
+        _sendKey.Encrypt(nonce, plaintext, ciphertext);
         _sendCounter = checked(_sendCounter + 1);
     }
 
@@ -140,7 +139,7 @@ internal sealed class SecureChannel : IAsyncDisposable
         Span<byte> nonce = stackalloc byte[ProtocolCrypto.NonceSize];
         ProtocolCrypto.WriteNonce(nonce, _receiveCounter);
         byte[] plaintext = new byte[message.Length - ProtocolCrypto.TagSize];
-        if (!ProtocolCrypto.Aead.Decrypt(_receiveKey, nonce, default, message, plaintext))
+        if (!_receiveKey.TryDecrypt(nonce, message, plaintext))
         {
             return null;
         }

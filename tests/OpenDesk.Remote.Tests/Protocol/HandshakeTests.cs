@@ -70,7 +70,7 @@ public sealed class HandshakeTests
         var (a, b) = InMemoryTransport.CreatePair();
         using Identity server = Identity.Generate();
         var serverTask = Handshake.PairAsServerAsync(b, "111111", server, Token);
-        using var ec = ProtocolCrypto.CreateAgreementKey();
+        byte[] ec = ProtocolCrypto.CreatePrivateKey();
         await a.SendAsync(HandshakeMessages.EncodePairHello(ProtocolCrypto.PublicKeyOf(ec)), Token);
         HandshakeMessage offer = HandshakeMessages.Parse((await a.ReceiveAsync(Token))!, HandshakeMessages.PairOffer);
         Assert.Equal(48, offer.Ct!.Length);
@@ -217,7 +217,7 @@ public sealed class HandshakeTests
         var (a, b) = InMemoryTransport.CreatePair();
         using Identity server = Identity.Generate();
         var serverTask = Handshake.PairAsServerAsync(b, "123456", server, WithTimeout(TimeSpan.FromSeconds(2)), Token);
-        using var ec = ProtocolCrypto.CreateAgreementKey();
+        byte[] ec = ProtocolCrypto.CreatePrivateKey();
         await a.SendAsync(HandshakeMessages.EncodePairHello(ProtocolCrypto.PublicKeyOf(ec)), Token);
         Assert.NotNull(await a.ReceiveAsync(Token)); // the offer; then we stall
         Assert.Equal(HandshakeFailure.Timeout, (await Assert.ThrowsAsync<HandshakeException>(() => serverTask)).Reason);

@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using NSec.Cryptography;
 using OpenDesk.Remote.Protocol;
 
 namespace OpenDesk.Remote.Tests.Protocol;
@@ -41,7 +40,7 @@ internal static class ProtocolTestKit
 /// <summary>Always hands out the key made of 32 copies of one byte.</summary>
 internal sealed class FixedEphemeralKeySource(byte fill) : IEphemeralKeySource
 {
-    public Key Create() => ProtocolCrypto.ImportAgreementKey(ProtocolTestKit.Repeat(fill));
+    public byte[] Create() => ProtocolTestKit.Repeat(fill);
 }
 
 /// <summary>Relays messages between two transport pairs, letting a test inspect or rewrite them.</summary>

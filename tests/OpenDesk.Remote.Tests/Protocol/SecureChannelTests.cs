@@ -48,13 +48,14 @@ public sealed class SecureChannelTests
         Assert.Equal(1UL, server.SendCounter);
         Assert.Equal(3UL, server.ReceiveCounter);
 
-        using var key = ProtocolCrypto.ImportAeadKey(s_c2s);
+        // Cross-check with NSec (an independent ChaCha20-Poly1305): message i is AEAD(key, counter i).
+        using var key = NSec.Cryptography.Key.Import(NSec.Cryptography.AeadAlgorithm.ChaCha20Poly1305, s_c2s, NSec.Cryptography.KeyBlobFormat.RawSymmetricKey);
         byte[] nonce = new byte[12];
         ProtocolCrypto.WriteNonce(nonce, 2);
-        Assert.Equal(ProtocolCrypto.Aead.Encrypt(key, nonce, default, new byte[] { 2 }), relay.ClientToServer[2]);
+        Assert.Equal(NSec.Cryptography.AeadAlgorithm.ChaCha20Poly1305.Encrypt(key, nonce, default, new byte[] { 2 }), relay.ClientToServer[2]);
         ProtocolCrypto.WriteNonce(nonce, 0);
-        using var skey = ProtocolCrypto.ImportAeadKey(s_s2c);
-        Assert.Equal(ProtocolCrypto.Aead.Encrypt(skey, nonce, default, "s"u8), relay.ServerToClient[0]);
+        using var skey = NSec.Cryptography.Key.Import(NSec.Cryptography.AeadAlgorithm.ChaCha20Poly1305, s_s2c, NSec.Cryptography.KeyBlobFormat.RawSymmetricKey);
+        Assert.Equal(NSec.Cryptography.AeadAlgorithm.ChaCha20Poly1305.Encrypt(skey, nonce, default, "s"u8), relay.ServerToClient[0]);
         await client.DisposeAsync();
         await server.DisposeAsync();
     }

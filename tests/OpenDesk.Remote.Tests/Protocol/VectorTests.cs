@@ -46,12 +46,34 @@ public sealed class VectorTests
     }
 
     [Fact]
+    public void TryAgree_RandomKeys_MatchesNSecAndRejectsLowOrderPoints()
+    {
+        var x = NSec.Cryptography.KeyAgreementAlgorithm.X25519;
+        var exportable = new NSec.Cryptography.KeyCreationParameters { ExportPolicy = NSec.Cryptography.KeyExportPolicies.AllowPlaintextExport };
+        for (int i = 0; i < 20; i++)
+        {
+            byte[] a = ProtocolCrypto.CreatePrivateKey();
+            byte[] b = ProtocolCrypto.CreatePrivateKey();
+            using var na = NSec.Cryptography.Key.Import(x, a, NSec.Cryptography.KeyBlobFormat.RawPrivateKey, exportable);
+            Assert.Equal(na.PublicKey.Export(NSec.Cryptography.KeyBlobFormat.RawPublicKey), ProtocolCrypto.PublicKeyOf(a));
+            var nb = NSec.Cryptography.PublicKey.Import(x, ProtocolCrypto.PublicKeyOf(b), NSec.Cryptography.KeyBlobFormat.RawPublicKey);
+            using var shared = x.Agree(na, nb, new NSec.Cryptography.SharedSecretCreationParameters { ExportPolicy = NSec.Cryptography.KeyExportPolicies.AllowPlaintextExport })!;
+            Assert.Equal(shared.Export(NSec.Cryptography.SharedSecretBlobFormat.RawSharedSecret), ProtocolCrypto.TryAgree(a, ProtocolCrypto.PublicKeyOf(b)));
+        }
+
+        byte[] key = ProtocolCrypto.CreatePrivateKey();
+        Assert.Null(ProtocolCrypto.TryAgree(key, new byte[32])); // the zero point
+        Assert.Null(ProtocolCrypto.TryAgree(key, Hex("0100000000000000000000000000000000000000000000000000000000000000"))); // order 1... low order
+        Assert.Null(ProtocolCrypto.TryAgree(key, new byte[31]));
+    }
+
+    [Fact]
     public void PairingKeySchedule_ValueByValue_MatchesVectors()
     {
-        using var es = ProtocolCrypto.ImportAgreementKey(Repeat(0x33));
-        using var ec = ProtocolCrypto.ImportAgreementKey(Repeat(0x44));
-        using var ss = ProtocolCrypto.ImportAgreementKey(Repeat(0x11));
-        using var sc = ProtocolCrypto.ImportAgreementKey(Repeat(0x22));
+        byte[] es = Repeat(0x33);
+        byte[] ec = Repeat(0x44);
+        byte[] ss = Repeat(0x11);
+        byte[] sc = Repeat(0x22);
         byte[] psk = Hex(Psk123456);
         byte[] dhEe = ProtocolCrypto.TryAgree(es, Hex(EcPub))!;
         Assert.Equal(dhEe, ProtocolCrypto.TryAgree(ec, Hex(EsPub)));
@@ -76,15 +98,14 @@ public sealed class VectorTests
         Assert.Equal(PairC2S, ToHex(c2s));
         Assert.Equal(PairS2C, ToHex(s2c));
 
-        Span<byte> nonce = stackalloc byte[12];
         Assert.Equal(FirstC2SHello, ToHex(ProtocolCrypto.EncryptZeroNonce(c2s, "hello"u8)));
     }
 
     [Fact]
     public void AuthKeySchedule_ValueByValue_MatchesVectors()
     {
-        using var es = ProtocolCrypto.ImportAgreementKey(Repeat(0x33));
-        using var ss = ProtocolCrypto.ImportAgreementKey(Repeat(0x11));
+        byte[] es = Repeat(0x33);
+        byte[] ss = Repeat(0x11);
         byte[] transcript = HandshakeMath.AuthTranscript(Hex(EsPub), Hex(EcPub), Hex(ScPub));
         Assert.Equal(AuthTranscript, ToHex(transcript));
         byte[] dhEe = ProtocolCrypto.TryAgree(es, Hex(EcPub))!;
