@@ -11,6 +11,7 @@ internal sealed class LinuxBackend : IPlatformBackend
     private readonly X11Connection? _x;
     private readonly X11Capture? _capture;
     private readonly X11Clipboard? _clipboard;
+    private readonly X11Input? _input;
     private readonly Dictionary<string, string> _unavailable = new(StringComparer.Ordinal);
 
     public LinuxBackend(X11Connection? x, string source, LocalComputerOptions options)
@@ -43,6 +44,7 @@ internal sealed class LinuxBackend : IPlatformBackend
         {
             DisplayName = x.Name;
             var input = new X11Input(x);
+            _input = input;
             _capture = new X11Capture(x);
             DisplayGroup = new LinuxDisplay(x, _capture, input, Math.Clamp(options.MaxStreamFps, 1, 30));
             caps.Add(Capability.DisplayCapture);
@@ -183,6 +185,7 @@ internal sealed class LinuxBackend : IPlatformBackend
     public void Dispose()
     {
         _clipboard?.Dispose();
+        _input?.Dispose();
         _capture?.Dispose();
         Ocr?.Dispose();
         _x?.Dispose();

@@ -1,0 +1,58 @@
+using OpenDesk.Core;
+using SkiaSharp;
+
+namespace OpenDesk.Local.Imaging;
+
+/// <summary>
+/// Scaling and re-encoding of captured images, e.g. a screenshot from a remote peer that does not advertise the
+/// <c>display.capture</c> <c>max_size</c> extension. Keeps <see cref="Pixmap.LogicalWidth"/>/<see cref="Pixmap.LogicalHeight"/>,
+/// so the image-to-desktop mapping stays correct.
+/// </summary>
+public static class PixmapTools
+{
+    /// <summary>Scales <paramref name="pixmap"/> down (never up, keeping the aspect ratio) to fit, and encodes it.</summary>
+    /// <param name="pixmap">A PNG, JPEG or raw RGBA/RGB image.</param>
+    /// <param name="maxWidth">The largest width in image pixels, or null.</param>
+    /// <param name="maxHeight">The largest height in image pixels, or null.</param>
+    /// <param name="format">The output encoding (PNG or JPEG; raw formats are allowed too).</param>
+    /// <param name="quality">JPEG quality 1..100; null for 80.</param>
+    public static unsafe Pixmap Fit(Pixmap pixmap, int? maxWidth, int? maxHeight, PixmapFormat format = PixmapFormat.Jpeg, int? quality = null)
+    {
+        ArgumentNullException.ThrowIfNull(pixmap);
+        using SKBitmap bgra = ToBgra(pixmap);
+        fixed (byte* p = bgra.GetPixelSpan())
+        {
+            var frame = new BgraFrame((IntPtr)p, bgra.Width, bgra.Height, bgra.RowBytes, 0, 0);
+            (byte[] data, int w, int h) = ImageCodec.Encode(frame, format, quality, maxWidth, maxHeight);
+            return pixmap with { Data = data, Format = format, Width = w, Height = h };
+        }
+    }
+
+    private static SKBitmap ToBgra(Pixmap pixmap)
+    {
+        if (pixmap.Format is PixmapFormat.RawRgba or PixmapFormat.RawRgb)
+        {
+            var bmp = new SKBitmap(new SKImageInfo(pixmap.Width, pixmap.Height, SKColorType.Bgra8888, SKAlphaType.Opaque));
+            Span<byte> dst = bmp.GetPixelSpan();
+            int bpp = pixmap.Format == PixmapFormat.RawRgba ? 4 : 3;
+            if (pixmap.Data.Length < pixmap.Width * pixmap.Height * bpp)
+            {
+                bmp.Dispose();
+                throw new InvalidArgumentException("The raw image is smaller than width * height * bytes per pixel.");
+            }
+
+            for (int i = 0, o = 0; o < dst.Length; i += bpp, o += 4)
+            {
+                dst[o] = pixmap.Data[i + 2];
+                dst[o + 1] = pixmap.Data[i + 1];
+                dst[o + 2] = pixmap.Data[i];
+                dst[o + 3] = 255;
+            }
+
+            return bmp;
+        }
+
+        using SKBitmap? decoded = SKBitmap.Decode(pixmap.Data) ?? throw new InvalidArgumentException("The image could not be decoded.");
+        return decoded.Copy(SKColorType.Bgra8888) ?? throw new InvalidArgumentException("The image could not be converted.");
+    }
+}
