@@ -19,7 +19,7 @@ public sealed class InteropTests
         RefPeer.SkipIfUnavailable();
         using var home = new TempHome();
         await using RefPeer server = RefPeer.Start("serve", "--port", "0", "--host", "127.0.0.1", "--home", home.Path,
-            "--pair-code", "123456", "--no-admin", "--ws-ping-interval", "0.2", "--deny", "fs.stat", "--description", "ref desk");
+            "--pair-code", "123456", "--no-admin", "--ws-ping-interval", "0.2", "--ws-fragment", "700", "--deny", "fs.stat", "--description", "ref desk");
         string ready = await server.WaitForLineAsync(l => l.StartsWith("listening on ", StringComparison.Ordinal), s_processTimeout);
         // listening on 127.0.0.1:PORT fp=XXXX:XXXX:XXXX:XXXX
         string[] parts = ready.Split(' ');
