@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 
 namespace OpenDesk.Remote.Discovery;
@@ -32,19 +33,27 @@ public sealed class MdnsAdvertiser : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
     private readonly Lock _lock = new();
+    private readonly string _baseName;
     private MdnsServiceProfile _profile;
+    private int _renames;
     private bool _announced;
     private bool _conflict;
+    private bool _reprobing;
     private Task _secondAnnouncement = Task.CompletedTask;
+    private Task _reprobe = Task.CompletedTask;
     private int _disposed;
 
     private MdnsAdvertiser(MdnsServiceProfile profile, List<MdnsSocket> sockets)
     {
         _profile = profile;
+        _baseName = profile.InstanceName;
         _sockets = sockets;
     }
 
-    /// <summary>The advertised instance name (after any rename forced by a conflict).</summary>
+    /// <summary>
+    /// The advertised instance name: after any rename forced by a conflict, also one found after the start (then
+    /// the advertiser re-probes and announces the new name by itself, RFC 6762 §9).
+    /// </summary>
     public string InstanceName => _profile.InstanceName;
 
     /// <summary>The SRV target, e.g. <c>desk.local</c>.</summary>
@@ -104,7 +113,11 @@ public sealed class MdnsAdvertiser : IAsyncDisposable
         return new MdnsServiceProfile(instance, hostLabel, (ushort)advertisement.Port, txt);
     }
 
-    /// <summary>Sends the goodbye (every record with TTL 0) on every interface, then closes the sockets.</summary>
+    /// <summary>
+    /// Sends the goodbye (TTL 0) on every interface, then closes the sockets. The goodbye withdraws the PTR, SRV
+    /// and TXT records, not the host's A record: <c>&lt;host&gt;.local</c> is shared with the machine's own responder
+    /// (avahi) and any other advertiser on it, and withdrawing it would make peers forget the host's address.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -113,12 +126,22 @@ public sealed class MdnsAdvertiser : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
+        Task reprobe;
+        bool announced;
+        lock (_lock)
+        {
+            // After the cancel no receive loop starts a re-probe (it checks the token under this lock).
+            reprobe = _reprobe;
+            announced = _announced;
+        }
+
         await _secondAnnouncement.ConfigureAwait(false);
-        if (_announced)
+        await reprobe.ConfigureAwait(false);
+        if (announced)
         {
             foreach (MdnsSocket socket in _sockets)
             {
-                IReadOnlyList<DnsRecord> goodbye = [.. _profile.AllRecords(socket.Interface.Address).Select(r => r.WithTtl(0))];
+                IReadOnlyList<DnsRecord> goodbye = [.. _profile.AllRecords(socket.Interface.Address).Where(r => r.Type != DnsRecordType.A).Select(r => r.WithTtl(0))];
                 await socket.SendMulticastAsync(DnsMessageCodec.Encode(DnsMessage.Response(goodbye)), CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -146,26 +169,7 @@ public sealed class MdnsAdvertiser : IAsyncDisposable
 
         // Nobody can dispose the advertiser before StartAsync returns it, so only the caller's token applies here
         // (and an OperationCanceledException carries it).
-        string baseName = _profile.InstanceName;
-        for (int attempt = 1; ; attempt++)
-        {
-            if (await ProbeAsync(cancellationToken).ConfigureAwait(false))
-            {
-                break;
-            }
-
-            if (attempt > MaxRenames)
-            {
-                throw new InvalidOperationException($"mDNS: no free instance name after {MaxRenames} renames of '{baseName}'.");
-            }
-
-            string suffix = "-" + (attempt + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            lock (_lock)
-            {
-                _profile = _profile.WithInstanceName(MdnsServiceProfile.TruncateUtf8(baseName, DnsName.MaxLabelBytes - suffix.Length) + suffix);
-            }
-        }
-
+        await ProbeUntilUniqueAsync(cancellationToken).ConfigureAwait(false);
         await AnnounceAsync(cancellationToken).ConfigureAwait(false);
         lock (_lock)
         {
@@ -173,6 +177,61 @@ public sealed class MdnsAdvertiser : IAsyncDisposable
         }
 
         _secondAnnouncement = SecondAnnouncementAsync();
+    }
+
+    /// <summary>Probes the current name, renaming to <c>base-2</c>, <c>base-3</c>, … while another host holds it.</summary>
+    private async Task ProbeUntilUniqueAsync(CancellationToken cancellationToken)
+    {
+        while (!await ProbeAsync(cancellationToken).ConfigureAwait(false))
+        {
+            Rename();
+        }
+    }
+
+    private void Rename()
+    {
+        if (++_renames > MaxRenames)
+        {
+            throw new InvalidOperationException($"mDNS: no free instance name after {MaxRenames} renames of '{_baseName}'.");
+        }
+
+        string suffix = "-" + (_renames + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        lock (_lock)
+        {
+            _profile = _profile.WithInstanceName(MdnsServiceProfile.TruncateUtf8(_baseName, DnsName.MaxLabelBytes - suffix.Length) + suffix);
+        }
+    }
+
+    /// <summary>
+    /// RFC 6762 §9: another host announced different data for our name after we announced it. Stop answering,
+    /// take the next name, probe it and announce it. Errors end advertising quietly (mDNS is only a hint).
+    /// </summary>
+    private async Task ReprobeAsync()
+    {
+        await Task.Yield();
+        try
+        {
+            Rename();
+            await ProbeUntilUniqueAsync(_stopping.Token).ConfigureAwait(false);
+            await AnnounceAsync(_stopping.Token).ConfigureAwait(false);
+            lock (_lock)
+            {
+                _announced = true;
+            }
+
+            await Task.Delay(s_announceInterval, _stopping.Token).ConfigureAwait(false);
+            await AnnounceAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException)
+        {
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _reprobing = false;
+            }
+        }
     }
 
     /// <summary>RFC 6762 §8.1: three probes 250 ms apart; false when another host answered for the name or won a tie-break.</summary>
@@ -236,6 +295,8 @@ public sealed class MdnsAdvertiser : IAsyncDisposable
     {
         await Task.Yield();
         CancellationToken stopping = _stopping.Token;
+        byte[]? lastMulticast = null;
+        long lastMulticastAt = 0;
         while (!stopping.IsCancellationRequested)
         {
             MdnsDatagram? datagram;
@@ -260,15 +321,28 @@ public sealed class MdnsAdvertiser : IAsyncDisposable
 
             byte[]? reply;
             IPEndPoint? unicastTo;
+            bool reprobe;
             lock (_lock)
             {
-                (reply, unicastTo) = Handle(message, received.Remote, socket.Interface);
+                (reply, unicastTo, reprobe) = Handle(message, received.Remote, socket.Interface);
+                if (reprobe)
+                {
+                    _reprobe = ReprobeAsync();
+                }
             }
 
             if (reply is not null)
             {
                 if (unicastTo is null)
                 {
+                    // RFC 6762 §6: the same answer is multicast on an interface at most once a second.
+                    if (lastMulticast is not null && Stopwatch.GetElapsedTime(lastMulticastAt) < s_announceInterval && lastMulticast.AsSpan().SequenceEqual(reply))
+                    {
+                        continue;
+                    }
+
+                    lastMulticast = reply;
+                    lastMulticastAt = Stopwatch.GetTimestamp();
                     await socket.SendMulticastAsync(reply, stopping).ConfigureAwait(false);
                 }
                 else
@@ -279,18 +353,34 @@ public sealed class MdnsAdvertiser : IAsyncDisposable
         }
     }
 
-    /// <summary>Handles one message under the lock; returns a reply and, for a unicast reply, its destination.</summary>
-    private (byte[]? Reply, IPEndPoint? UnicastTo) Handle(DnsMessage message, IPEndPoint remote, MdnsInterface networkInterface)
+    /// <summary>
+    /// Handles one message under the lock; returns a reply, for a unicast reply its destination, and whether a
+    /// conflict after the announcement calls for a re-probe.
+    /// </summary>
+    private (byte[]? Reply, IPEndPoint? UnicastTo, bool Reprobe) Handle(DnsMessage message, IPEndPoint remote, MdnsInterface networkInterface)
     {
         MdnsServiceProfile profile = _profile;
         if (message.IsResponse)
         {
-            if (!_announced && HasConflictingRecords(message.AllRecords, profile))
+            if (!HasConflictingRecords(message.AllRecords, profile))
             {
-                _conflict = true;
+                return (null, null, false);
             }
 
-            return (null, null);
+            if (!_announced)
+            {
+                _conflict = true;
+                return (null, null, false);
+            }
+
+            if (_reprobing || _stopping.IsCancellationRequested)
+            {
+                return (null, null, false);
+            }
+
+            _announced = false;
+            _reprobing = true;
+            return (null, null, true);
         }
 
         if (!_announced)
@@ -301,16 +391,17 @@ public sealed class MdnsAdvertiser : IAsyncDisposable
                 _conflict = true;
             }
 
-            return (null, null);
+            return (null, null, false);
         }
 
         // RFC 6762 §11: a unicast reply only goes to a sender on this link (no reflection off-link).
         if (remote.Port != MdnsNames.Port && !networkInterface.IsOnLink(remote.Address))
         {
-            return (null, null);
+            return (null, null, false);
         }
 
-        return MdnsResponder.Answer(message, remote, profile, networkInterface.Address);
+        (byte[]? reply, IPEndPoint? unicastTo) = MdnsResponder.Answer(message, remote, profile, networkInterface.Address);
+        return (reply, unicastTo, false);
     }
 
     private static bool HasConflictingRecords(IEnumerable<DnsRecord> records, MdnsServiceProfile profile)

@@ -42,8 +42,7 @@ public sealed class AvahiInteropTests(NetnsAvahiFixture fixture)
         Assert.Equal(120, txt["desc"].Length);
         Assert.Equal(description[..119], Encoding.UTF8.GetString(txt["desc"])); // "ü" takes 2 of the 120 bytes
 
-        await advertiser.WriteLineAsync("stop");
-        await advertiser.WaitForLineAsync(l => l == "STOPPED", s_timeout, "the advertiser to stop");
+        await StopAsync(advertiser);
     }
 
     [Fact]
@@ -52,7 +51,7 @@ public sealed class AvahiInteropTests(NetnsAvahiFixture fixture)
         fixture.SkipIfUnavailable();
         await using ChildProcess browse = fixture.StartInA("avahi-browse", "-rp", "_opendesk._tcp");
         await using ChildProcess advertiser = fixture.StartProbeInB(
-            "advertise", "--port", "7879", "--pk", Convert.ToHexStringLower(s_ourKey), "--name", "Goodbye Test", "--host", "opendesk-b");
+            "advertise", "--port", "7879", "--pk", Convert.ToHexStringLower(s_ourKey), "--name", "Goodbye Test", "--host", "od-goodbye");
         await advertiser.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), s_timeout, "the advertiser");
         var sinceReady = Stopwatch.StartNew();
         await browse.WaitForLineAsync(l => l.StartsWith("=;", StringComparison.Ordinal) && l.Contains(@";Goodbye\032Test;", StringComparison.Ordinal), s_timeout, "avahi to resolve the service");
@@ -133,6 +132,8 @@ public sealed class AvahiInteropTests(NetnsAvahiFixture fixture)
         Assert.Equal(["Twin:7001", "Twin-2:7002"], peers.Select(p => $"{p.GetProperty("name").GetString()}:{p.GetProperty("port").GetInt32()}"));
         Assert.All(peers, p => Assert.Equal(NetnsAvahiFixture.AddressB, p.GetProperty("host").GetString()));
         TestContext.Current.TestOutputHelper?.WriteLine($"browse: {done}; starts: {firstReady} / {secondReady}");
+        await StopAsync(second);
+        await StopAsync(first);
     }
 
     [Fact]
@@ -140,7 +141,7 @@ public sealed class AvahiInteropTests(NetnsAvahiFixture fixture)
     {
         fixture.SkipIfUnavailable();
         await using ChildProcess advertiser = fixture.StartProbeInB(
-            "advertise", "--port", "7890", "--pk", Convert.ToHexStringLower(s_ourKey), "--name", "Legacy", "--host", "opendesk-b");
+            "advertise", "--port", "7890", "--pk", Convert.ToHexStringLower(s_ourKey), "--name", "Legacy", "--host", "od-legacy");
         await advertiser.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), s_timeout, "the advertiser");
 
         // A one-shot querier (RFC 6762 §6.7) in namespace A: PTR query with id 0x4242 from an ephemeral port.
@@ -165,6 +166,7 @@ public sealed class AvahiInteropTests(NetnsAvahiFixture fixture)
         Assert.Equal(OpenDesk.Remote.Discovery.MdnsNames.ServiceType, Assert.Single(message.Questions).Name);
         Assert.All(message.AllRecords, r => Assert.True(r.Ttl <= 10 && !r.CacheFlush));
         Assert.Contains(message.AllRecords, r => r.Data is OpenDesk.Remote.Discovery.SrvRecordData { Port: 7890 });
+        await StopAsync(advertiser);
     }
 
     [Fact]
@@ -189,6 +191,66 @@ public sealed class AvahiInteropTests(NetnsAvahiFixture fixture)
         string[] names = [.. browser.Transcript.Split('\n').Where(l => l.StartsWith("PEER ", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l[5..]).RootElement.GetProperty("name").GetString()!)];
         Assert.Contains("Neighbour", names);
         Assert.Contains("Cohabit", names);
+        await StopAsync(advertiser);
+    }
+
+    [Fact]
+    public async Task ConflictAfterAnnouncement_AdvertiserRenamesAndReannounces()
+    {
+        fixture.SkipIfUnavailable();
+        await using ChildProcess browse = fixture.StartInA("avahi-browse", "-rp", "_opendesk._tcp");
+        await using ChildProcess advertiser = fixture.StartProbeInB(
+            "advertise", "--port", "7893", "--pk", Convert.ToHexStringLower(s_ourKey), "--name", "Clash", "--host", "od-clash");
+        await advertiser.WaitForLineAsync(l => l.StartsWith("READY ", StringComparison.Ordinal), s_timeout, "the advertiser");
+        await browse.WaitForLineAsync(l => l.StartsWith("=;", StringComparison.Ordinal) && l.Contains(";Clash;", StringComparison.Ordinal) && l.Contains(";7893;", StringComparison.Ordinal), s_timeout, "avahi to resolve Clash");
+
+        // Another host (a forged response from namespace A, port 5353) now claims "Clash" with other data.
+        var clash = OpenDesk.Remote.Discovery.MdnsNames.ServiceType.Prepend("Clash");
+        var forger = OpenDesk.Remote.Discovery.DnsName.Parse("forger.local");
+        OpenDesk.Remote.Discovery.DnsRecord[] claim =
+        [
+            new(OpenDesk.Remote.Discovery.MdnsNames.ServiceType, OpenDesk.Remote.Discovery.DnsRecordType.Ptr, false, 4500, new OpenDesk.Remote.Discovery.PtrRecordData(clash)),
+            new(clash, OpenDesk.Remote.Discovery.DnsRecordType.Srv, true, 120, new OpenDesk.Remote.Discovery.SrvRecordData(0, 0, 9999, forger)),
+            new(clash, OpenDesk.Remote.Discovery.DnsRecordType.Txt, true, 4500, new OpenDesk.Remote.Discovery.TxtRecordData(["v=1"u8.ToArray()])),
+            new(forger, OpenDesk.Remote.Discovery.DnsRecordType.A, true, 120, new OpenDesk.Remote.Discovery.AddressRecordData(System.Net.IPAddress.Parse(NetnsAvahiFixture.AddressA))),
+        ];
+        byte[] response = OpenDesk.Remote.Discovery.DnsMessageCodec.Encode(OpenDesk.Remote.Discovery.DnsMessage.Response(claim));
+        byte[] goodbye = OpenDesk.Remote.Discovery.DnsMessageCodec.Encode(OpenDesk.Remote.Discovery.DnsMessage.Response([.. claim.Select(r => r.WithTtl(0))]));
+        const string Script = """
+            import socket, sys
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            s.bind(("0.0.0.0", 5353))
+            s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(sys.argv[1]))
+            s.sendto(bytes.fromhex(sys.argv[2]), ("224.0.0.251", 5353))
+            print("SENT", flush=True)
+            sys.stdin.readline()
+            s.sendto(bytes.fromhex(sys.argv[3]), ("224.0.0.251", 5353))
+            print("GOODBYE", flush=True)
+            """;
+        var sinceConflict = Stopwatch.StartNew();
+        await using ChildProcess forgerProcess = fixture.StartInA("python3", "-c", Script, NetnsAvahiFixture.AddressA, Convert.ToHexStringLower(response), Convert.ToHexStringLower(goodbye));
+        await forgerProcess.WaitForLineAsync(l => l == "SENT", s_timeout, "the forged response");
+
+        await browse.WaitForLineAsync(l => l.StartsWith("=;", StringComparison.Ordinal) && l.Contains(";Clash-2;", StringComparison.Ordinal) && l.Contains(";7893;", StringComparison.Ordinal), s_timeout, "avahi to resolve the renamed Clash-2");
+        TestContext.Current.TestOutputHelper?.WriteLine($"renamed and re-announced {sinceConflict.ElapsedMilliseconds} ms after the conflicting response");
+
+        // The forger leaves (goodbye), so avahi's cache holds no unresolvable entry for the other tests.
+        await forgerProcess.WriteLineAsync("");
+        await forgerProcess.WaitForLineAsync(l => l == "GOODBYE", s_timeout, "the forger's goodbye");
+        await browse.WaitForLineAsync(l => l.StartsWith("-;", StringComparison.Ordinal) && l.Contains(";Clash;", StringComparison.Ordinal), s_timeout, "avahi to drop the forged Clash");
+        await StopAsync(advertiser);
+    }
+
+    /// <summary>
+    /// Stops an advertiser with its goodbye, so avahi's cache keeps no entry of a dead advertiser for the other
+    /// tests (disposing a ChildProcess kills it without one).
+    /// </summary>
+    private static async Task StopAsync(ChildProcess advertiser)
+    {
+        await advertiser.WriteLineAsync("stop");
+        await advertiser.WaitForLineAsync(l => l == "STOPPED", s_timeout, "the advertiser to stop");
     }
 
     /// <summary>avahi-publish with the OpenDesk TXT keys; the raw key bytes go through bash's printf.</summary>
