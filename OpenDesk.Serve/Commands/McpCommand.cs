@@ -102,6 +102,8 @@ internal static class McpCommand
                     options.MaxImageLongEdge = edge;
                 }
 
+                // Warm the capture/encode path in the background so the first screenshot does not pay for JIT and codec set-up.
+                _ = Task.Run(() => WarmUpAsync(local, logger), CancellationToken.None);
                 var peers = new PeerDirectory(new OpenDeskHome(home));
                 await using var session = new McpSession(local, peers, options);
                 IReadOnlyList<AIFunction> tools = OpenDeskTools.Create(session);
@@ -135,6 +137,19 @@ internal static class McpCommand
             return 0;
         });
         return command;
+    }
+
+    private static async Task WarmUpAsync(LocalComputer local, ILogger logger)
+    {
+        try
+        {
+            _ = await local.Display.CaptureAsync(new CaptureOptions { Format = PixmapFormat.Jpeg, MaxWidth = 64, MaxHeight = 64 }, CancellationToken.None);
+            _ = await local.Display.CaptureAsync(new CaptureOptions { Format = PixmapFormat.Png, MaxWidth = 64, MaxHeight = 64 }, CancellationToken.None);
+        }
+        catch (Exception e) when (e is OpenDeskException or InvalidOperationException or ObjectDisposedException)
+        {
+            logger.LogDebug("Capture warm-up skipped: {Message}", e.Message);
+        }
     }
 
     /// <summary>OpenDesk.Local's libtesseract engine behind the Mcp seam, created on first use (140–230 ms).</summary>
