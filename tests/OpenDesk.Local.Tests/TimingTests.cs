@@ -43,6 +43,14 @@ public sealed class TimingTests(DesktopFixture desktop, ITestOutputHelper output
             await c.Input.SendPointerAsync(new PointerEvent(PointerAction.Up, new Point(1900, 1060)), ct);
         });
 
+        // The same encoder on an in-memory bitmap (no capture), to separate encode cost from capture cost.
+        using var bitmap = SkiaSharp.SKBitmap.Decode((await c.Display.CaptureAsync(CaptureOptions.Default, ct)).Data);
+        double jpegOnly = await Median(() =>
+        {
+            using SkiaSharp.SKData d = bitmap.PeekPixels().Encode(new SkiaSharp.SKJpegEncoderOptions(80, SkiaSharp.SKJpegEncoderDownsample.Downsample420, SkiaSharp.SKJpegEncoderAlphaOption.Ignore))!;
+            return Task.FromResult(d.Size);
+        });
+
         var pixels = new byte[1920 * 1080 * 4];
         Random.Shared.NextBytes(pixels);
         double fpPure = await Median(() => Task.FromResult(ScreenFingerprint.FromBgra(pixels, 1920, 1080, 1920 * 4)));
@@ -66,6 +74,7 @@ public sealed class TimingTests(DesktopFixture desktop, ITestOutputHelper output
         output.WriteLine($"  XShm grab (1x1 raw region of a full-screen grab): {grab:0.00} ms");
         output.WriteLine($"  grab + fingerprint (full screen): {fingerprint:0.00} ms; fingerprint only (random 1920x1080 buffer): {fpPure:0.00} ms");
         output.WriteLine($"  capture + JPEG q80 1920x1080: {jpeg:0.0} ms ({jpegSize / 1024} KiB)");
+        output.WriteLine($"  JPEG q80 encode only, same screen from memory: {jpegOnly:0.0} ms; machine load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
         output.WriteLine($"  capture + scale 1456x819 + JPEG q80: {model:0.0} ms ({modelSize / 1024} KiB)");
         output.WriteLine($"  capture + PNG 1920x1080: {png:0.0} ms ({pngSize / 1024} KiB)");
         output.WriteLine($"  pointer move+down+up (XTest + XSync): {click:0.00} ms");
