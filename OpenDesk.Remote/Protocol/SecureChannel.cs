@@ -39,7 +39,7 @@ internal sealed class SecureChannel : IAsyncDisposable
     /// <summary>True once the channel was closed (by either side, or by an integrity failure).</summary>
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
-    /// <summary>Encrypts and sends one message.</summary>
+    /// <summary>Encrypts and sends one message. <paramref name="cancellationToken"/> cancels only the wait for earlier sends.</summary>
     /// <exception cref="IOException">The connection is closed.</exception>
     public async ValueTask SendAsync(ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
@@ -56,7 +56,10 @@ internal sealed class SecureChannel : IAsyncDisposable
                 }
 
                 Encrypt(plaintext.Span, buffer.AsSpan(0, size));
-                await _transport.SendAsync(buffer.AsMemory(0, size), cancellationToken).ConfigureAwait(false);
+
+                // The nonce is spent: the message must go out, or the peer sees a gap and closes. The caller's token
+                // only bounds the wait for the send lock (cancelling a WebSocket send would also abort the socket).
+                await _transport.SendAsync(buffer.AsMemory(0, size), CancellationToken.None).ConfigureAwait(false);
             }
             finally
             {

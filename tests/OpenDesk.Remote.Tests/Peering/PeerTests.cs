@@ -204,6 +204,38 @@ public sealed class PeerTests
         Assert.Equal(1920 * 1080 * 3, ((byte[])result["data"]!).Length);
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Invoke_ManyCallersCancellingAtOnce_NeverBreakTheConnection(string kind)
+    {
+        await using PeerPair pair = await PeerPair.CreateAsync(kind);
+        var big = new Dictionary<string, object?> { ["blob"] = new byte[256 * 1024], ["ms"] = 0L };
+        var calls = new List<Task>();
+        var sources = new List<CancellationTokenSource>();
+        for (int i = 0; i < 40; i++)
+        {
+            var cts = new CancellationTokenSource();
+            sources.Add(cts);
+            calls.Add(pair.Client.InvokeAsync("delay", big, cts.Token));
+            await cts.CancelAsync(); // cancelled while queued for the send lock, mid-send or waiting for the answer
+        }
+
+        foreach (Task call in calls)
+        {
+            try
+            {
+                await call.WaitAsync(Wait);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        sources.ForEach(s => s.Dispose());
+        Assert.False(pair.Client.IsClosed);
+        Assert.NotNull(await pair.Client.InvokeAsync("echo", null, Token));
+    }
+
     [Fact]
     public async Task DisposeClient_WithCallInFlight_FailsTheCall()
     {
