@@ -3,6 +3,8 @@ namespace OpenDesk.Remote.Protocol;
 /// <summary>
 /// A message-oriented, ordered, reliable transport: one protocol message = one transport message (spec §1).
 /// Sends may be called concurrently (implementations serialise them); at most one receive is outstanding.
+/// Cancelling a send or a receive may close the transport (WebSocket semantics): pass a token only where giving up
+/// means giving up the connection (handshakes, shutdown). <see cref="SecureChannel"/> never cancels a started send.
 /// </summary>
 internal interface IMessageTransport : IAsyncDisposable
 {
