@@ -37,6 +37,11 @@ internal sealed class ErrorMappingFunction(AIFunction inner, string? name = null
 
     protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
     {
+        if (arguments.TryGetValue(InvalidArgumentsChatClient.MarkerKey, out object? parseError))
+        {
+            return $"Error: the arguments of '{Name}' are not a valid JSON object ({parseError}). Send one JSON object that matches the tool's schema.";
+        }
+
         try
         {
             return await base.InvokeCoreAsync(arguments, cancellationToken).ConfigureAwait(false);

@@ -103,6 +103,7 @@ public static class OpenDeskKernelPlugin
 
         ChatClientBuilder builder = providerClient.AsBuilder()
             .UseKernelFunctionInvocation()
+            .Use(inner => new InvalidArgumentsChatClient(inner))
             .Use(inner => new ToolImageChatClient(inner, options.MaxImages));
         if (options.ExactSchemas)
         {

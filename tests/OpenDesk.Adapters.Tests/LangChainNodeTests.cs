@@ -8,6 +8,7 @@ namespace OpenDesk.Adapters.Tests;
 /// scripted model over <c>opendesk mcp</c> on a private Xvfb) with <c>node --test</c>. Skipped when node, the npm
 /// packages (<c>tests/langchain/setup.sh</c>), opendesk.dll or Xvfb are missing.
 /// </summary>
+[Collection(XvfbCollection.Name)]
 public sealed class LangChainNodeTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(4);
@@ -42,6 +43,12 @@ public sealed class LangChainNodeTests(ITestOutputHelper output)
             UseShellExecute = false,
         };
         start.Environment["OPENDESK_DLL"] = dll;
+
+        // The private desktops are stopped together with every process whose environment names their display
+        // (OpenDesk.Local's VirtualDisplay); a DISPLAY inherited from this test host (set by an earlier desktop test)
+        // would get node itself killed. node never needs a display here.
+        start.Environment.Remove("DISPLAY");
+        start.Environment.Remove("XAUTHORITY");
         using var process = Process.Start(start)!;
         var log = new StringBuilder();
         var lockObj = new Lock();

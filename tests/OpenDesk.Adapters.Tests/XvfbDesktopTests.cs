@@ -8,6 +8,7 @@ using OpenDesk.Mcp;
 namespace OpenDesk.Adapters.Tests;
 
 /// <summary>The adapters against a real desktop: a private Xvfb started by <see cref="LocalComputer"/>.</summary>
+[Collection(XvfbCollection.Name)]
 public sealed class XvfbDesktopTests(ITestOutputHelper output)
 {
     [Fact]
@@ -49,4 +50,14 @@ public sealed class XvfbDesktopTests(ITestOutputHelper output)
         JsonNode? user = endpoint.ChatRequests[1]["messages"]!.AsArray()[^1];
         Assert.Equal("user", user!["role"]!.GetValue<string>());
     }
+}
+
+/// <summary>
+/// Tests that start private Xvfb desktops run one at a time: OpenDesk.Local's VirtualDisplay picks the first display
+/// number without a lock file, so two desktops started at the same moment can race for the same number.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class XvfbCollection
+{
+    public const string Name = "Xvfb desktops";
 }
