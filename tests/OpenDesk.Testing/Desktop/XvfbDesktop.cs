@@ -149,6 +149,12 @@ public class XvfbDesktop : IAsyncLifetime
             all.AddRange(WithEnvironment("DBUS_SESSION_BUS_ADDRESS=" + DBusSessionAddress));
         }
 
+        // Services D-Bus activated for this desktop (e.g. at-spi2-registryd) are reparented to init but carry its DISPLAY.
+        if (DisplayName.Length > 0)
+        {
+            all.AddRange(WithEnvironment("DISPLAY=" + DisplayName).Where(pid => ParentOf(pid) is 1 || all.Contains(pid)));
+        }
+
         foreach (int pid in all.Distinct().Reverse())
         {
             try
@@ -178,6 +184,12 @@ public class XvfbDesktop : IAsyncLifetime
         }
 
         _processes.Clear();
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(5) && all.Any(IsRunning))
+        {
+            Thread.Sleep(20);
+        }
+
         GC.SuppressFinalize(this);
         return ValueTask.CompletedTask;
     }
@@ -247,6 +259,32 @@ public class XvfbDesktop : IAsyncLifetime
         }
         catch (InvalidOperationException)
         {
+        }
+    }
+
+    private static int? ParentOf(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[stat.LastIndexOf(')') + 2] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 
