@@ -175,8 +175,9 @@ public sealed class NetnsAvahiFixture : IAsyncLifetime
 
     /// <summary>
     /// The probe helper's dll. A solution build (eng/test.sh) has built it next to this test project; a build of
-    /// only this test project has not, so it is built here (incrementally) into the same artifacts folder, without
-    /// build servers, so no MSBuild or compiler server outlives the test run.
+    /// only this test project has not, so it is built here into the same artifacts folder: only the probe itself
+    /// (<c>--no-dependencies</c>: Core and Remote were just built for this test project), and without build
+    /// servers, so no MSBuild or compiler server outlives the test run.
     /// </summary>
     private static async Task<string> BuildProbeAsync()
     {
@@ -205,7 +206,7 @@ public sealed class NetnsAvahiFixture : IAsyncLifetime
         string config = string.Equals(configuration, "release", StringComparison.OrdinalIgnoreCase) ? "Release" : "Debug";
         (int code, string log) = await ChildProcess.RunAsync(
             DotnetHost,
-            ["build", project, "-c", config, $"-p:ArtifactsPath={artifacts}", "--disable-build-servers", "-nologo", "-v:q", "-clp:ErrorsOnly"],
+            ["build", project, "-c", config, $"-p:ArtifactsPath={artifacts}", "--no-dependencies", "--disable-build-servers", "-nologo", "-v:q", "-clp:ErrorsOnly"],
             TimeSpan.FromMinutes(3));
         return code == 0 && File.Exists(dll) ? dll : throw new InvalidOperationException($"Building the probe failed:\n{log}");
     }
