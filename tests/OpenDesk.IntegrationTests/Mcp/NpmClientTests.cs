@@ -85,10 +85,11 @@ public sealed class NpmClientTests
             var image = Assert.IsType<ImageContentBlock>(shot.Content[1]);
             Assert.Equal("image/jpeg", image.MimeType);
 
-            // The model only knows the image: the target's centre in image pixels.
+            // The model only knows the image: the target's centre in image pixels. settle_ms is only a cap (the shared CI
+            // machine can be loaded): the call returns as soon as the screen is stable.
             double s = 1429.0 / 2560;
             int ix = (int)Math.Round((x + (w / 2.0)) * s), iy = (int)Math.Round((y + (h / 2.0)) * s);
-            CallToolResult click = await client.CallToolAsync("mouse", new Dictionary<string, object?> { ["action"] = "click", ["x"] = ix, ["y"] = iy }, cancellationToken: Ct);
+            CallToolResult click = await client.CallToolAsync("mouse", new Dictionary<string, object?> { ["action"] = "click", ["x"] = ix, ["y"] = iy, ["settle_ms"] = 5000 }, cancellationToken: Ct);
             Assert.NotEqual(true, click.IsError);
             string landed = await target.WaitForLineAsync(l => l.StartsWith("clicked", StringComparison.Ordinal), TimeSpan.FromSeconds(10), Ct);
             int[] at = [.. landed.Split(' ').Skip(1).Select(int.Parse)];
