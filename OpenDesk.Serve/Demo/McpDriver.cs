@@ -89,7 +89,16 @@ internal sealed class McpDriver : IAsyncDisposable
             cts.CancelAfter(TimeSpan.FromSeconds(60));
             McpClient client = await McpClient.CreateAsync(
                 transport,
-                new McpClientOptions { ClientInfo = new Implementation { Name = "opendesk-scripted-agent", Version = "1.0" } },
+                new McpClientOptions
+                {
+                    ClientInfo = new Implementation { Name = "opendesk-scripted-agent", Version = "1.0" },
+
+                    // The initialize handshake, as today's desktop clients do. Left unset, the SDK first probes with
+                    // server/discover (2026-07-28) for 5 s and, when a slow JIT start misses that, falls back to an
+                    // initialize the server then refuses on that revision.
+                    ProtocolVersion = "2025-11-25",
+                    InitializationTimeout = TimeSpan.FromSeconds(60),
+                },
                 cancellationToken: cts.Token);
             return new McpDriver(process, client, sw.Elapsed);
         }

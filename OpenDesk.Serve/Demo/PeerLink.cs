@@ -103,7 +103,7 @@ internal sealed class PeerLink : IAsyncDisposable
         bool pairEnded;
         try
         {
-            _ = await pair.WaitForExitAsync(TimeSpan.FromSeconds(5), ct);
+            _ = await pair.WaitForExitAsync(TimeSpan.FromSeconds(30), ct);
             pairEnded = true;
         }
         catch (TimeoutException)

@@ -132,9 +132,9 @@ internal sealed class EvalContext
     internal Task<ToolCall> ClickAsync(int x, int y, string action = "click")
         => Break ? CallAsync("mouse", ("action", action), ("x", x + 300), ("y", y + 200)) : CallAsync("mouse", ("action", action), ("x", x), ("y", y));
 
-    /// <summary>Types text (the broken agent makes a typo).</summary>
+    /// <summary>Types text (the broken agent drops the second-to-last character).</summary>
     internal Task<ToolCall> TypeAsync(string text)
-        => CallAsync("keyboard", ("action", "type"), ("text", Break ? text.Replace('e', '3') + "x" : text));
+        => CallAsync("keyboard", ("action", "type"), ("text", Break && text.Length > 2 ? text[..^2] + text[^1] : text));
 
     /// <summary>Presses one key.</summary>
     internal Task<ToolCall> PressAsync(string key) => CallAsync("keyboard", ("action", "press"), ("key", key));

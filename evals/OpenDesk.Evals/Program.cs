@@ -45,49 +45,62 @@ Console.CancelKeyPress += (_, e) =>
     cts.Cancel();
 };
 
-switch (args[0])
+try
 {
-    case "list":
-        foreach (EvalTask t in TaskCatalog.All)
+    return await RunAsync();
+}
+catch (OperationCanceledException) when (cts.IsCancellationRequested)
+{
+    Console.Error.WriteLine("cancelled; everything started was stopped.");
+    return 130;
+}
+
+async Task<int> RunAsync()
+{
+    switch (args[0])
+    {
+        case "list":
+            foreach (EvalTask t in TaskCatalog.All)
+            {
+                Console.WriteLine($"{t.Name,-20} {t.Layout.Name,-12} {t.Goal}  [check: {t.CheckedBy}]");
+            }
+
+            return 0;
+
+        case "eval":
         {
-            Console.WriteLine($"{t.Name,-20} {t.Layout.Name,-12} {t.Goal}  [check: {t.CheckedBy}]");
+            IReadOnlyList<string> tasks = Value("--tasks")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+            bool full = tasks.Count == 0;
+            var options = new EvalOptions
+            {
+                OpenDeskDll = dll,
+                Local = !Flag("--peer-only"),
+                Peer = Flag("--peer") || Flag("--peer-only"),
+                Tasks = tasks,
+                Break = Flag("--break"),
+                ReportPath = Value("--report") ?? (full ? Path.Combine(repo, "docs", "evals.md") : null),
+            };
+            var sw = Stopwatch.StartNew();
+            var runner = new EvalRunner(Console.Out, options);
+            IReadOnlyList<TaskResult> results = await runner.RunAsync(cts.Token);
+            runner.Report(results, sw.Elapsed);
+            int failed = results.Count(r => !r.Pass);
+            Console.WriteLine($"{results.Count - failed} passed, {failed} failed");
+            return failed == 0 && results.Count > 0 ? 0 : 1;
         }
 
-        return 0;
-
-    case "eval":
-    {
-        IReadOnlyList<string> tasks = Value("--tasks")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
-        bool full = tasks.Count == 0;
-        var options = new EvalOptions
+        case "bench":
         {
-            OpenDeskDll = dll,
-            Local = !Flag("--peer-only"),
-            Peer = Flag("--peer") || Flag("--peer-only"),
-            Tasks = tasks,
-            Break = Flag("--break"),
-            ReportPath = Value("--report") ?? (full ? Path.Combine(repo, "docs", "evals.md") : null),
-        };
-        var sw = Stopwatch.StartNew();
-        var runner = new EvalRunner(Console.Out, options);
-        IReadOnlyList<TaskResult> results = await runner.RunAsync(cts.Token);
-        runner.Report(results, sw.Elapsed);
-        int failed = results.Count(r => !r.Pass);
-        Console.WriteLine($"{results.Count - failed} passed, {failed} failed");
-        return failed == 0 && results.Count > 0 ? 0 : 1;
-    }
+            bool quick = Flag("--quick");
+            string? report = Value("--report") ?? (quick ? null : Path.Combine(repo, "docs", "benchmarks.md"));
+            var bench = new Bench(Console.Out, dll, quick);
+            return await bench.RunAsync(report, cts.Token);
+        }
 
-    case "bench":
-    {
-        bool quick = Flag("--quick");
-        string? report = Value("--report") ?? (quick ? null : Path.Combine(repo, "docs", "benchmarks.md"));
-        var bench = new Bench(Console.Out, dll, quick);
-        return await bench.RunAsync(report, cts.Token);
+        default:
+            Console.Error.WriteLine(usage);
+            return 2;
     }
-
-    default:
-        Console.Error.WriteLine(usage);
-        return 2;
 }
 
 static string? Metadata(string key)
