@@ -9,6 +9,7 @@ internal static partial class Interop
         internal const string Xext = "libXext.so.6";
         internal const string Xtst = "libXtst.so.6";
         internal const string Xrandr = "libXrandr.so.2";
+        internal const string XRes = "libXRes.so.1";
         internal const string Atspi = "libatspi.so.0";
         internal const string GObject = "libgobject-2.0.so.0";
         internal const string GLib = "libglib-2.0.so.0";

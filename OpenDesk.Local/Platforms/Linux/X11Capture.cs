@@ -18,6 +18,7 @@ internal sealed unsafe class X11Capture : IDisposable
     private readonly bool _shmAvailable;
     private IntPtr _image;
     private Interop.XShm.XShmSegmentInfo* _segment;
+    private SafeShmSegmentHandle? _segmentMemory;
     private int _imageWidth;
     private int _imageHeight;
     private bool _disposed;
@@ -165,9 +166,11 @@ internal sealed unsafe class X11Capture : IDisposable
                 return false;
             }
 
-            IntPtr addr = Interop.Libc.shmat(id, IntPtr.Zero, 0);
-            if (addr == new IntPtr(-1))
+            var memory = new SafeShmSegmentHandle(Interop.Libc.shmat(id, IntPtr.Zero, 0));
+            IntPtr addr = memory.DangerousGetHandle();
+            if (memory.IsInvalid)
             {
+                memory.SetHandleAsInvalid();
                 _ = Interop.Libc.shmctl(id, Interop.Libc.IPC_RMID, IntPtr.Zero);
                 _ = Interop.Xlib.XDestroyImage(image);
                 NativeMemory.Free(seg);
@@ -188,11 +191,12 @@ internal sealed unsafe class X11Capture : IDisposable
             {
                 Marshal.WriteIntPtr(image, Interop.Xlib.XImageOffsets.Data, IntPtr.Zero);
                 _ = Interop.Xlib.XDestroyImage(image);
-                _ = Interop.Libc.shmdt(addr);
+                memory.Dispose();
                 NativeMemory.Free(seg);
                 return false;
             }
 
+            _segmentMemory = memory;
             _image = image;
             _segment = seg;
             _imageWidth = w;
@@ -219,7 +223,8 @@ internal sealed unsafe class X11Capture : IDisposable
             // The data pointer is the shm segment, not malloc'd memory: clear it before XDestroyImage frees it.
             Marshal.WriteIntPtr(_image, Interop.Xlib.XImageOffsets.Data, IntPtr.Zero);
             _ = Interop.Xlib.XDestroyImage(_image);
-            _ = Interop.Libc.shmdt(_segment->ShmAddr);
+            _segmentMemory?.Dispose();
+            _segmentMemory = null;
             NativeMemory.Free(_segment);
             _image = IntPtr.Zero;
             _segment = null;

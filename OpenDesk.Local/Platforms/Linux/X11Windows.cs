@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using System.Text;
 using OpenDesk.Core;
@@ -11,7 +12,55 @@ internal sealed unsafe class X11Windows
 {
     private readonly X11Connection _x;
 
-    public X11Windows(X11Connection x) => _x = x;
+    private readonly bool _xres;
+
+    public X11Windows(X11Connection x)
+    {
+        _x = x;
+        if (NativeLibrary.TryLoad(Interop.Libraries.XRes, typeof(X11Windows).Assembly, null, out IntPtr lib))
+        {
+            NativeLibrary.Free(lib);
+            lock (_x.Gate)
+            {
+                _xres = Interop.XRes.XResQueryExtension(_x.Handle, out _, out _) != 0;
+            }
+        }
+    }
+
+    /// <summary>The PID of the X client owning <paramref name="window"/> through X-Resource (local clients only), or null. Caller holds the gate.</summary>
+    private int? ClientPid(nuint window)
+    {
+        if (!_xres)
+        {
+            return null;
+        }
+
+        var spec = new Interop.XRes.XResClientIdSpec { Client = window, Mask = Interop.XRes.ClientIdPidMask };
+        if (Interop.XRes.XResQueryClientIds(_x.Handle, 1, &spec, out nint count, out IntPtr ids) != Interop.Xlib.Success || ids == IntPtr.Zero)
+        {
+            return null;
+        }
+
+        try
+        {
+            // XResClientIdValue (XRes.h, x86_64): spec (16 bytes), long length, void* value = 32 bytes each.
+            for (nint i = 0; i < count; i++)
+            {
+                IntPtr value = ids + (nint)(i * 32);
+                if ((Marshal.ReadInt32(value, 8) & (int)Interop.XRes.ClientIdPidMask) != 0)
+                {
+                    int pid = Interop.XRes.XResGetClientPid(value);
+                    return pid > 0 ? pid : null;
+                }
+            }
+
+            return null;
+        }
+        finally
+        {
+            Interop.XRes.XResClientIdsDestroy(count, ids);
+        }
+    }
 
     /// <summary>True when an EWMH window manager runs (<c>_NET_SUPPORTING_WM_CHECK</c> is set on the root).</summary>
     public bool HasWindowManager
@@ -177,7 +226,7 @@ internal sealed unsafe class X11Windows
         string title = _x.GetProperty(id, _x.Atom("_NET_WM_NAME"), _x.Atom("UTF8_STRING"))?.Utf8()
             ?? Latin1(_x.GetProperty(id, Interop.Xlib.XA_WM_NAME)) ?? string.Empty;
         nuint[] pidProp = _x.GetLongs(id, "_NET_WM_PID");
-        int? pid = pidProp.Length > 0 ? (int)pidProp[0] : null;
+        int? pid = pidProp.Length > 0 ? (int)pidProp[0] : ClientPid(id);
         string app = AppName(id, pid);
         nuint[] states = _x.GetLongs(id, "_NET_WM_STATE");
         bool minimized = Array.IndexOf(states, _x.Atom("_NET_WM_STATE_HIDDEN")) >= 0;

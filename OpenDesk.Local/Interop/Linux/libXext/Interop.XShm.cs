@@ -2,6 +2,17 @@ using System.Runtime.InteropServices;
 
 namespace OpenDesk.Local;
 
+/// <summary>An attached System V shared-memory segment (the XShm capture buffer); detached with <c>shmdt</c>.</summary>
+internal sealed class SafeShmSegmentHandle : SafeHandle
+{
+    public SafeShmSegmentHandle(IntPtr address)
+        : base(new IntPtr(-1), ownsHandle: true) => SetHandle(address);
+
+    public override bool IsInvalid => handle == new IntPtr(-1) || handle == IntPtr.Zero;
+
+    protected override bool ReleaseHandle() => Interop.Libc.shmdt(handle) == 0;
+}
+
 internal static unsafe partial class Interop
 {
     /// <summary>MIT-SHM (libXext): used together, so in one file.</summary>
