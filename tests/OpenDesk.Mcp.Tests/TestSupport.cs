@@ -89,7 +89,11 @@ public sealed class DyingComputer(FakeComputer inner) : IComputer, IComputerDisp
     public ValueTask<CapabilityManifest> GetCapabilitiesAsync(CancellationToken cancellationToken) => Check(Inner).GetCapabilitiesAsync(cancellationToken);
     public ValueTask<EnvironmentInfo> GetEnvironmentAsync(CancellationToken cancellationToken) => Check(Inner).GetEnvironmentAsync(cancellationToken);
     public ValueTask<IReadOnlyList<Display>> GetDisplaysAsync(CancellationToken cancellationToken) => Check(Inner.Display).GetDisplaysAsync(cancellationToken);
-    public ValueTask<Pixmap> CaptureAsync(CaptureOptions options, CancellationToken cancellationToken) => Check(Inner.Display).CaptureAsync(options, cancellationToken);
+    /// <summary>Behave like a peer without the capture extensions (MaxWidth/MaxHeight ignored).</summary>
+    public bool IgnoreMaxSize { get; set; }
+
+    public ValueTask<Pixmap> CaptureAsync(CaptureOptions options, CancellationToken cancellationToken)
+        => Check(Inner.Display).CaptureAsync(IgnoreMaxSize ? options with { MaxWidth = null, MaxHeight = null } : options, cancellationToken);
     public ValueTask<Point> GetCursorPositionAsync(CancellationToken cancellationToken) => Check(Inner.Display).GetCursorPositionAsync(cancellationToken);
     public IAsyncEnumerable<DisplayFrame> SubscribeAsync(DisplayStreamOptions options, CancellationToken cancellationToken) => Check(Inner.Display).SubscribeAsync(options, cancellationToken);
 

@@ -291,6 +291,45 @@ public sealed class ToolTests
         Assert.Contains("2 action(s) in this session, 1 failed", Tools.Text(await Tools.CallAsync(catalog, "audit", new { format = "summary" })));
     }
 
+    [Fact]
+    public async Task Computer_that_ignores_max_size_gets_an_honest_fixed_wait_and_an_over_budget_note()
+    {
+        var computer = new DyingComputer(new FakeComputer()) { IgnoreMaxSize = true };
+        var catalog = OpenDeskTools.Create(Tools.Session(computer, options: new OpenDeskToolOptions { MaxImageLongEdge = 640, ProbeWidth = 160 }));
+        string first = Tools.Text(await Tools.CallAsync(catalog, "mouse", new { action = "move", x = 1, y = 1, settle_ms = 100 }));
+        Assert.Contains("No screen change seen", first); // the first (full-size) probe is still compared
+        string second = Tools.Text(await Tools.CallAsync(catalog, "mouse", new { action = "move", x = 2, y = 2, settle_ms = 100 }));
+        Assert.Contains("Waited 100 ms; screen change not checked", second);
+        string shot = Tools.Text(await Tools.CallAsync(catalog, "screenshot"));
+        Assert.Contains("did not downscale the capture; the image is over the 640x400 budget", shot);
+        Assert.Contains("Screenshot 1280x800", shot);
+    }
+
+    [Fact]
+    public async Task Mark_renderer_draws_and_the_text_says_so()
+    {
+        var renderer = new StubRenderer();
+        var catalog = OpenDeskTools.Create(Tools.Session(new FakeComputer(), options: new OpenDeskToolOptions { MarkRenderer = renderer, ProbeWidth = 160 }));
+        IList<AIContent> result = await Tools.CallAsync(catalog, "screenshot", new { marks = true });
+        Assert.Contains("drawn on the image", Tools.Text(result));
+        Assert.Equal(3, renderer.Marks!.Count);
+        Assert.Equal(new Rect(700, 600, 120, 40), renderer.Marks[1].Bounds);
+        Assert.Equal(StubRenderer.Marker, Assert.IsType<DataContent>(result[1]).Data.ToArray());
+    }
+
+    private sealed class StubRenderer : IMarkRenderer
+    {
+        public static readonly byte[] Marker = [1, 2, 3];
+
+        public IReadOnlyList<ScreenMark>? Marks { get; private set; }
+
+        public ValueTask<Pixmap> DrawAsync(Pixmap image, IReadOnlyList<ScreenMark> marks, CancellationToken cancellationToken)
+        {
+            Marks = marks;
+            return ValueTask.FromResult(image with { Data = Marker });
+        }
+    }
+
     private sealed class StubOcr : IOcrEngine
     {
         public Pixmap? Last { get; private set; }
