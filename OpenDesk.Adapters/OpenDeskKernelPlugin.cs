@@ -40,7 +40,7 @@ public static class OpenDeskKernelPlugin
     }
 
     /// <summary>Adds the catalog as a plugin (see <see cref="Create"/>).</summary>
-    /// <param name="plugins">The kernel's plugins (<c>kernel.Plugins</c> or <c>builder.Plugins</c>).</param>
+    /// <param name="plugins">The kernel's plugins (<c>kernel.Plugins</c>); on a kernel builder use <c>builder.AddOpenDesk(providerClient, tools)</c>.</param>
     /// <param name="tools">The catalog.</param>
     /// <param name="pluginName">The plugin name (default <c>opendesk</c>).</param>
     /// <returns>The added plugin.</returns>

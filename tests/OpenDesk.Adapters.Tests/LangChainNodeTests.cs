@@ -49,6 +49,7 @@ public sealed class LangChainNodeTests(ITestOutputHelper output)
         // would get node itself killed. node never needs a display here.
         start.Environment.Remove("DISPLAY");
         start.Environment.Remove("XAUTHORITY");
+        start.Environment.Remove("DBUS_SESSION_BUS_ADDRESS");
         using var process = Process.Start(start)!;
         var log = new StringBuilder();
         var lockObj = new Lock();
