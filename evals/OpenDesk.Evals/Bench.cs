@@ -124,7 +124,9 @@ internal sealed class Bench(TextWriter output, string openDeskDll, bool quick)
     private async Task<double[]> ScreenshotsAsync(McpDriver mcp, string peer, int n, CancellationToken ct)
     {
         var args = new Dictionary<string, object?> { ["peer"] = peer };
-        for (int i = 0; i < 3; i++)
+
+        // Enough warm-up calls for tiered JIT to settle on this path (the first figures otherwise carry tier-0 code).
+        for (int i = 0; i < 15; i++)
         {
             ToolCall warm = await mcp.CallAsync("screenshot", args, ct);
             if (warm.IsError || warm.Images.Count == 0)
