@@ -9,9 +9,11 @@ namespace OpenDesk.Samples;
 
 /// <summary>
 /// SAMPLE CODE. Command line of every adapter sample:
-/// <c>[--base-url URL] [--model NAME] [--api-key KEY] [--local] [--prompt TEXT]</c>.
+/// <c>[--base-url URL] [--model NAME] [--api-key KEY] [--local [--virtual-display]] [--prompt TEXT]</c>.
 /// Without <c>--base-url</c> the sample starts a scripted fake OpenAI-compatible endpoint on 127.0.0.1 that plays
 /// screenshot → mouse click → keyboard type. Without <c>--local</c> the tools drive a FakeComputer (no desktop needed).
+/// <c>--local</c> drives this machine's display as <c>opendesk mcp</c> finds it ($DISPLAY, else an X socket in
+/// /tmp/.X11-unix, else a private Xvfb); add <c>--virtual-display</c> to always use a private Xvfb.
 /// </summary>
 public sealed class SampleHost : IAsyncDisposable
 {
@@ -69,7 +71,11 @@ public sealed class SampleHost : IAsyncDisposable
         FakeComputer? fake = null;
         if (local)
         {
-            computer = LocalComputer.Create(new LocalComputerOptions { EnableOcr = false });
+            computer = LocalComputer.Create(new LocalComputerOptions
+            {
+                EnableOcr = false,
+                UseVirtualDisplay = args.Contains("--virtual-display") ? true : null,
+            });
         }
         else
         {

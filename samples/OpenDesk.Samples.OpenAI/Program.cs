@@ -1,5 +1,5 @@
 // SAMPLE: OpenDesk with the official OpenAI .NET SDK (Chat Completions function calling).
-// Usage: dotnet run --project samples/OpenDesk.Samples.OpenAI [-- --base-url http://127.0.0.1:8080/v1 --model NAME --api-key KEY --local]
+// Usage: dotnet run --project samples/OpenDesk.Samples.OpenAI [-- --base-url http://127.0.0.1:8080/v1 --model NAME --api-key KEY --local --virtual-display]
 // Without --base-url a scripted fake endpoint plays the model; without --local the tools drive a FakeComputer.
 using OpenAI.Chat;
 using OpenDesk.Adapters;
