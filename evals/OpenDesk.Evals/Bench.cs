@@ -61,7 +61,7 @@ internal sealed class Bench(TextWriter output, string openDeskDll, bool quick)
                     string py = kind == "plain" ? "Python original: 118 ms" : "Python original: 677 ms";
                     Add($"MCP screenshot, local, {desk}", Ms(local), Ms(Stats.P95(calls[$"{kind} local"])), "≤ 30 ms", local <= 30, py);
                     Add($"MCP screenshot, via loopback peer, {desk}", Ms(peer), Ms(Stats.P95(calls[$"{kind} peer"])),
-                        "≤ local + 10 ms", peer <= local + 10, Inv($"local + {peer - local:0.0} ms in the same run"));
+                        "≤ local + 10 ms", peer <= local + 10, Inv($"local {peer - local:+0.0;-0.0} ms in the same run"));
                 }
 
                 // Serve under load: a second client-side loop of full 1080p captures through the peer, RSS sampled.
