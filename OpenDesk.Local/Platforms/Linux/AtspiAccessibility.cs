@@ -48,7 +48,22 @@ internal sealed unsafe class AtspiAccessibility : IComputerUI
             {
                 if (string.IsNullOrEmpty(bus))
                 {
-                    Interop.Libc.SetEnvironment("DBUS_SESSION_BUS_ADDRESS", "unix:path=" + runtimeBus);
+                    bus = "unix:path=" + runtimeBus;
+                    Interop.Libc.SetEnvironment("DBUS_SESSION_BUS_ADDRESS", bus);
+                }
+
+                // libatspi aborts the whole process (g_error "Couldn't connect to accessibility bus") when the a11y bus
+                // cannot be reached, so ask the session bus for its address first and hand it to libatspi directly.
+                string? a11yBus = Environment.GetEnvironmentVariable("AT_SPI_BUS_ADDRESS");
+                if (string.IsNullOrEmpty(a11yBus))
+                {
+                    a11yBus = QueryAccessibilityBus(bus, out reason);
+                    if (a11yBus is null)
+                    {
+                        return null;
+                    }
+
+                    Interop.Libc.SetEnvironment("AT_SPI_BUS_ADDRESS", a11yBus);
                 }
 
                 _ = Interop.Atspi.atspi_init();
@@ -73,6 +88,53 @@ internal sealed unsafe class AtspiAccessibility : IComputerUI
         }
 
         return new AtspiAccessibility(windows);
+    }
+
+    /// <summary>The AT-SPI bus address from <c>org.a11y.Bus.GetAddress</c> on the session bus, or null with the reason.</summary>
+    private static string? QueryAccessibilityBus(string sessionBus, out string? reason)
+    {
+        var psi = new ProcessStartInfo("dbus-send")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in new[] { "--session", "--print-reply", "--reply-timeout=3000", "--dest=org.a11y.Bus", "/org/a11y/bus", "org.a11y.Bus.GetAddress" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["DBUS_SESSION_BUS_ADDRESS"] = sessionBus;
+        try
+        {
+            using Process process = Process.Start(psi)!;
+            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+            Task<string> stderr = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(5000))
+            {
+                process.Kill();
+                reason = "The AT-SPI accessibility bus did not answer within 5 s.";
+                return null;
+            }
+
+            string output = stdout.GetAwaiter().GetResult();
+            int start = output.IndexOf("string \"", StringComparison.Ordinal);
+            int end = start < 0 ? -1 : output.IndexOf('"', start + 8);
+            if (process.ExitCode != 0 || start < 0 || end < 0)
+            {
+                reason = "The AT-SPI accessibility bus is not available on this session bus (install at-spi2-core): "
+                    + stderr.GetAwaiter().GetResult().Trim();
+                return null;
+            }
+
+            reason = null;
+            return output[(start + 8)..end];
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            reason = "dbus-send is missing, so the AT-SPI accessibility bus cannot be located (apt-get install -y --no-install-recommends dbus).";
+            return null;
+        }
     }
 
     public ValueTask<UIElement> GetTreeAsync(UITreeQuery query, CancellationToken cancellationToken)
