@@ -316,19 +316,32 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
         }
     }
 
-    private static bool IsDescendantOrOrphan(int pid)
+    private static bool IsDescendantOrOrphan(int pid, Dictionary<int, int> parents)
     {
-        // Only processes that were started for this display: orphans (reparented to init) or our own descendants.
-        int self = System.Environment.ProcessId;
-        for (int i = 0, cur = pid; i < 64 && cur > 1; i++)
+        // Only processes that were started for this display: orphans (their own parent is init, as after a daemon's
+        // double fork) or descendants of this process. Any other process on the machine is left alone.
+        if (!parents.TryGetValue(pid, out int parent))
         {
-            int parent = ProcessTree.Snapshot().Find(p => p.Pid == cur).Ppid;
-            if (parent == self || parent == 1)
+            return false;
+        }
+
+        if (parent == 1)
+        {
+            return true;
+        }
+
+        int self = System.Environment.ProcessId;
+        for (int i = 0, cur = parent; i < 64 && cur > 1; i++)
+        {
+            if (cur == self)
             {
                 return true;
             }
 
-            cur = parent;
+            if (!parents.TryGetValue(cur, out cur))
+            {
+                return false;
+            }
         }
 
         return false;
@@ -354,8 +367,9 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
             descendants = descendants.Union(ProcessTree.WithEnvironment("DBUS_SESSION_BUS_ADDRESS", DBusSessionAddress)).ToList();
         }
 
+        Dictionary<int, int> parents = ProcessTree.Snapshot().ToDictionary(p => p.Pid, p => p.Ppid);
         descendants = descendants.Union(ProcessTree.WithEnvironment("DISPLAY", DisplayName)
-            .Where(pid => !own.Contains(pid) && IsDescendantOrOrphan(pid))).ToList();
+            .Where(pid => !own.Contains(pid) && IsDescendantOrOrphan(pid, parents))).ToList();
         foreach (Process p in Enumerable.Reverse(_processes))
         {
             try
