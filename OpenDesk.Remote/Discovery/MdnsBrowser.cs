@@ -41,6 +41,25 @@ public static class MdnsBrowser
         return found.FirstOrDefault(p => p.PublicKey.AsSpan().SequenceEqual(key));
     }
 
+    /// <summary>
+    /// Looks for the server advertised under the instance name <paramref name="instanceName"/> (compared
+    /// case-insensitively, e.g. <c>vm-7b4e90</c>) and returns as soon as it is seen, or null after
+    /// <paramref name="timeout"/>. Used by <c>opendesk pair-with NAME CODE</c>: the answer is only a hint, the
+    /// pairing code decides which key is trusted.
+    /// </summary>
+    /// <param name="instanceName">The advertised instance name (the first label of the service instance).</param>
+    /// <param name="timeout">How long to look at most.</param>
+    /// <param name="cancellationToken">Cancels the browse.</param>
+    /// <exception cref="OperationCanceledException">The caller cancelled (carries <paramref name="cancellationToken"/>).</exception>
+    public static async Task<DiscoveredPeer?> FindByNameAsync(string instanceName, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceName);
+        string wanted = instanceName.Trim();
+        bool Matches(DiscoveredPeer p) => string.Equals(p.Name, wanted, StringComparison.OrdinalIgnoreCase);
+        IReadOnlyList<DiscoveredPeer> found = await BrowseAsync(MdnsInterface.Enumerate(), timeout, Matches, cancellationToken).ConfigureAwait(false);
+        return found.FirstOrDefault(Matches);
+    }
+
     /// <summary>Browses on the given interfaces; stops early when <paramref name="stopWhen"/> matches a complete entry.</summary>
     internal static async Task<IReadOnlyList<DiscoveredPeer>> BrowseAsync(
         IReadOnlyList<MdnsInterface> interfaces,
