@@ -132,17 +132,20 @@ public sealed class TesseractOcr : IDisposable
             throw new ArgumentException("The pixel buffer is smaller than stride * height.", nameof(pixels));
         }
 
-        // 8-bit grey: (R*77 + G*150 + B*29) >> 8.
-        var grey = new byte[w * h];
+        // 24-bit RGB: Tesseract's own binarisation keeps coloured text (e.g. terminal prompts) that an 8-bit grey
+        // conversion can merge into its background.
+        var rgb = new byte[w * h * 3];
         int rOff = redFirst ? 0 : 2, bOff = redFirst ? 2 : 0;
         for (int y = 0; y < h; y++)
         {
             ReadOnlySpan<byte> row = pixels.Slice(((y + y0) * stride) + (x0 * 4), w * 4);
-            Span<byte> dst = grey.AsSpan(y * w, w);
+            Span<byte> dst = rgb.AsSpan(y * w * 3, w * 3);
             for (int x = 0; x < w; x++)
             {
-                int p = x * 4;
-                dst[x] = (byte)(((row[p + rOff] * 77) + (row[p + 1] * 150) + (row[p + bOff] * 29)) >> 8);
+                int p = x * 4, q = x * 3;
+                dst[q] = row[p + rOff];
+                dst[q + 1] = row[p + 1];
+                dst[q + 2] = row[p + bOff];
             }
         }
 
@@ -150,10 +153,10 @@ public sealed class TesseractOcr : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-            fixed (byte* g = grey)
+            fixed (byte* g = rgb)
             {
                 Interop.Tesseract.TessBaseAPISetPageSegMode(_handle, (int)mode);
-                Interop.Tesseract.TessBaseAPISetImage(_handle, (IntPtr)g, w, h, 1, w);
+                Interop.Tesseract.TessBaseAPISetImage(_handle, (IntPtr)g, w, h, 3, w * 3);
                 Interop.Tesseract.TessBaseAPISetSourceResolution(_handle, 96);
                 if (Interop.Tesseract.TessBaseAPIRecognize(_handle, IntPtr.Zero) != 0)
                 {
