@@ -384,8 +384,10 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
         {
             _audit.SessionRejected(null, [], remoteAddress, "auth_failed: " + ex.ReasonName);
             // The client usually detects a wrong code first (pair_offer does not decrypt) and hangs up, so the server
-            // sees a closed connection: every failed pairing handshake counts as a wrong attempt.
-            if (pairing is not null && pairing.WrongCode() >= _options.MaxPairingAttempts)
+            // sees a closed connection: every failed pairing handshake counts as a wrong attempt, except an already
+            // paired controller trying to authenticate (auth_hello) while pairing is open.
+            bool notAPairingAttempt = ex.Message.Contains("got 'auth_hello'", StringComparison.Ordinal);
+            if (pairing is not null && !notAPairingAttempt && pairing.WrongCode() >= _options.MaxPairingAttempts)
             {
                 pairing.Fail($"pairing closed after {_options.MaxPairingAttempts} wrong codes");
             }

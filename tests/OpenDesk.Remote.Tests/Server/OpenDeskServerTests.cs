@@ -55,6 +55,22 @@ public sealed class OpenDeskServerTests
     }
 
     [Fact]
+    public async Task Pair_AnAlreadyPairedControllerConnecting_DoesNotUseUpTheWrongCodeAttempts()
+    {
+        await using ServerHarness h = await ServerHarness.StartAsync();
+        OpenDeskClientOptions paired = h.NewTrustedController();
+        Task<PairingResult> pairing = h.Server.PairAsync("123456", TimeSpan.FromSeconds(60), Ct);
+        for (int i = 0; i < 3; i++)
+        {
+            await Assert.ThrowsAnyAsync<OpenDeskException>(() => OpenDeskClient.ConnectAsync("desk", paired, Ct));
+        }
+
+        Assert.False(pairing.IsCompleted, "pairing is still open");
+        await using RemoteComputer fresh = await OpenDeskClient.PairWithAsync("127.0.0.1", "123456", h.Server.Port, null, h.NewController(), Ct);
+        Assert.True((await pairing).Paired);
+    }
+
+    [Fact]
     public async Task Pair_Expires()
     {
         await using ServerHarness h = await ServerHarness.StartAsync();
