@@ -52,8 +52,17 @@ public sealed class InputTests(DesktopFixture desktop, ITestOutputHelper output)
         string file = Path.Combine(_dir, "unicode.txt");
         const string text = "Grüße ✓ Ωmega €5 日本";
         await Computer.Input.TypeTextAsync(new TextInput($"printf '%s' '{text}' > {file}\n", 0), Wait.Token);
-        await Wait.UntilAsync(() => File.Exists(file) && File.ReadAllText(file, Encoding.UTF8) == text,
-            "the Unicode text in the file");
+        try
+        {
+            await Wait.UntilAsync(() => File.Exists(file) && File.ReadAllText(file, Encoding.UTF8) == text, "the Unicode text in the file");
+        }
+        catch (TimeoutException)
+        {
+            Pixmap shot = await Computer.Display.CaptureAsync(CaptureOptions.Default, Wait.Token);
+            await File.WriteAllBytesAsync("/tmp/od-unicode-fail.png", shot.Data);
+            output.WriteLine(_apps.AllOutput());
+            throw;
+        }
 
         // Temporary keysym bindings are removed once typing has been idle for a moment.
         await Wait.UntilAsync(async () => await KeymapAsync() == before, "the keymap to be restored");
@@ -82,6 +91,7 @@ public sealed class InputTests(DesktopFixture desktop, ITestOutputHelper output)
         {
             Pixmap shot = await Computer.Display.CaptureAsync(CaptureOptions.Default, Wait.Token);
             await File.WriteAllBytesAsync("/tmp/od-chord-fail.png", shot.Data);
+            output.WriteLine(_apps.AllOutput());
             throw;
         }
 

@@ -20,6 +20,7 @@ internal sealed class X11Input : IDisposable
     private readonly SemaphoreSlim _typing = new(1, 1);
     private readonly Dictionary<nuint, int> _bound = [];
     private readonly Timer _restoreTimer;
+    private int _keysymsPerKeycode = 2;
     private readonly int _minKeycode;
     private readonly int _maxKeycode;
 
@@ -379,6 +380,7 @@ internal sealed class X11Input : IDisposable
         {
             int count = _maxKeycode - _minKeycode + 1;
             IntPtr map = Interop.Xlib.XGetKeyboardMapping(_x.Handle, (byte)_minKeycode, count, out int per);
+            _keysymsPerKeycode = Math.Max(2, per);
             var result = new List<int>();
             if (map == IntPtr.Zero)
             {
@@ -413,22 +415,32 @@ internal sealed class X11Input : IDisposable
 
     private unsafe void Bind(int keycode, nuint keysym)
     {
-        nuint* syms = stackalloc nuint[2];
-        syms[0] = keysym;
-        syms[1] = keysym;
+        // Same width as the server's map, so restoring writes back exactly what was there (NoSymbol everywhere).
+        int per = _keysymsPerKeycode;
+        nuint* syms = stackalloc nuint[per];
+        for (int i = 0; i < per; i++)
+        {
+            syms[i] = i < 2 ? keysym : 0;
+        }
+
         X11Connection.ClearError();
-        _ = Interop.Xlib.XChangeKeyboardMapping(_x.Handle, keycode, 2, syms, 1);
+        _ = Interop.Xlib.XChangeKeyboardMapping(_x.Handle, keycode, per, syms, 1);
         Check("keyboard mapping");
     }
 
     private unsafe void Restore(Dictionary<nuint, int> remapped)
     {
-        nuint* syms = stackalloc nuint[2];
+        int per = _keysymsPerKeycode;
+        nuint* syms = stackalloc nuint[per];
+        for (int i = 0; i < per; i++)
+        {
+            syms[i] = 0;
+        }
+
+        X11Connection.ClearError();
         foreach (int keycode in remapped.Values)
         {
-            syms[0] = 0;
-            syms[1] = 0;
-            _ = Interop.Xlib.XChangeKeyboardMapping(_x.Handle, keycode, 2, syms, 1);
+            _ = Interop.Xlib.XChangeKeyboardMapping(_x.Handle, keycode, per, syms, 1);
         }
 
         _ = _x.SyncAndCheck();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using OpenDesk.Core;
 
@@ -96,14 +97,35 @@ public sealed class TestApps(DesktopFixture desktop) : IAsyncDisposable
                 }
             }
         };
-        p.ErrorDataReceived += static (_, _) => { };
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (stdout)
+                {
+                    stdout.AppendLine("stderr: " + e.Data);
+                }
+            }
+        };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         _processes.Add(p);
         return p;
     }
 
-    /// <summary>What the process wrote to stdout so far.</summary>
+    /// <summary>Everything every process wrote (for failure diagnostics).</summary>
+    public string AllOutput()
+    {
+        var all = new StringBuilder();
+        foreach (Process p in _processes)
+        {
+            all.Append(CultureInfo.InvariantCulture, $"[{p.Id} {(p.HasExited ? "exited " + p.ExitCode : "running")}] ").AppendLine(Output(p));
+        }
+
+        return all.ToString();
+    }
+
+    /// <summary>What the process wrote to stdout (and stderr, prefixed) so far.</summary>
     public string Output(Process p)
     {
         StringBuilder sb = _outputs[p.Id];
