@@ -14,4 +14,4 @@ dotnet tool install --tool-path "$tools" --add-source artifacts/tool OpenDesk --
 echo "installed: $tools/opendesk ($("$tools/opendesk" --version))"
 echo "add it to PATH with: export PATH=\"$tools:\$PATH\""
 echo
-"$tools/opendesk" --help
+"$tools/opendesk" demo
