@@ -92,7 +92,7 @@ public sealed class MdnsEndToEndTests : IAsyncLifetime
     {
         SkipIfUnavailable();
 
-        (string name, string fingerprint) = await PairByNameAsync();
+        (string name, string fingerprint) = await PairByNameAsync(wrongCodeFirst: true);
 
         TrustedEntry entry = ReadTrustedPeer(HomeB, "desk-a");
         Assert.Equal(fingerprint, PeerFingerprint.Of(Convert.FromHexString(entry.PublicKey)));
@@ -131,9 +131,10 @@ public sealed class MdnsEndToEndTests : IAsyncLifetime
 
     /// <summary>
     /// <c>opendesk pair</c> in A (mDNS on), <c>opendesk discover</c> in B to learn the advertised instance name, then
-    /// <c>opendesk pair-with NAME CODE --name desk-a</c> in B. Returns the instance name and the server fingerprint.
+    /// <c>opendesk pair-with NAME CODE --name desk-a</c> in B (after a refused wrong code if <paramref name="wrongCodeFirst"/>).
+    /// Returns the instance name and the server fingerprint.
     /// </summary>
-    private async Task<(string Name, string Fingerprint)> PairByNameAsync()
+    private async Task<(string Name, string Fingerprint)> PairByNameAsync(bool wrongCodeFirst = false)
     {
         await using OpendeskProcess pair = StartIn(NamespaceA, "pair", "--code", Code, "--port", Port.ToString(CultureInfo.InvariantCulture), "--timeout", "120", "--home", HomeA);
         string ready = await pair.WaitForLineAsync(l => l.StartsWith("opendesk pair listening on ", StringComparison.Ordinal), s_step);
@@ -146,6 +147,16 @@ public sealed class MdnsEndToEndTests : IAsyncLifetime
         Assert.Contains("NOT PAIRED", row, StringComparison.Ordinal);
         Assert.Contains($"{Subnet}1:{Port}", row, StringComparison.Ordinal);
         string name = row.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]; // <hostname>-<6 hex>: no spaces
+
+        if (wrongCodeFirst)
+        {
+            // The name resolves over mDNS, but only the code decides trust: a wrong one pairs nothing.
+            (code, string refused, error) = await RunInAsync(NamespaceB, "pair-with", name, "654321", "--name", "desk-a", "--home", HomeB);
+            Assert.True(code == 2, $"pair-with with a wrong code: expected exit 2, got {code}:\n{refused}\n{error}");
+            Assert.Contains($"Found {name} on the LAN (mDNS)", refused, StringComparison.Ordinal);
+            Assert.Contains("wrong code", error, StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(HomeB, "trusted-peers.json")) && File.ReadAllText(Path.Combine(HomeB, "trusted-peers.json")).Contains("desk-a", StringComparison.Ordinal));
+        }
 
         (code, string output, error) = await RunInAsync(NamespaceB, "pair-with", name, Code, "--name", "desk-a", "--home", HomeB);
         Assert.True(code == 0, $"pair-with {name} failed ({code}):\n{output}\n{error}");
