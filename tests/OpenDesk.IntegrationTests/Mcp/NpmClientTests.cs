@@ -22,7 +22,7 @@ public sealed class NpmClientTests
             return null;
         }
 
-        return VirtualDisplay.Start(new VirtualDisplayOptions { Width = width, Height = height, WindowManager = false, Accessibility = false });
+        return McpTestHost.StartDesktop(width, height);
     }
 
     private static Dictionary<string, string> Env(VirtualDisplay vd, string home)

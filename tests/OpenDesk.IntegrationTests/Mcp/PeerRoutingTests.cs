@@ -18,8 +18,8 @@ public sealed class PeerRoutingTests
     public async Task Mcp_routes_to_a_paired_loopback_peer_and_recovers_from_eviction()
     {
         Assert.SkipUnless(VirtualDisplay.IsAvailable && File.Exists("/usr/bin/python3"), "Xvfb or python3 not installed");
-        using VirtualDisplay localDesktop = VirtualDisplay.Start(new VirtualDisplayOptions { Width = 1280, Height = 800, WindowManager = false, Accessibility = false });
-        using VirtualDisplay peerDesktop = VirtualDisplay.Start(new VirtualDisplayOptions { Width = 1920, Height = 1080, WindowManager = false, Accessibility = false });
+        using VirtualDisplay localDesktop = McpTestHost.StartDesktop(1280, 800);
+        using VirtualDisplay peerDesktop = McpTestHost.StartDesktop(1920, 1080);
         string root = McpTestHost.NewHome();
         (TestProcess target, int x, int y, int w, int h) = await ClickTarget.StartAsync(peerDesktop.Environment, 1500, 900, 80, 40, Ct);
         using (target)
