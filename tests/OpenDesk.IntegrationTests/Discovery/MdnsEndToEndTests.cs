@@ -126,6 +126,7 @@ public sealed class MdnsEndToEndTests : IAsyncLifetime
         (int exit, string connected, string failure) = await RunInAsync(NamespaceB, "connect", "desk-a", "--home", HomeB);
         Assert.True(exit == 0, $"connect after the move failed ({exit}):\n{connected}\n{failure}");
         Assert.Contains($"Connected to desk-a ({fingerprint}) at {moved}:{Port}", connected, StringComparison.Ordinal);
+        Assert.Equal(moved, ReadTrustedPeer(HomeB, "desk-a").LastHost); // the next connect goes straight to the new address
         TestContext.Current.TestOutputHelper?.WriteLine($"re-found at {moved} by key in {stopwatch.ElapsedMilliseconds} ms (incl. the failed cached endpoint and process start)");
     }
 
