@@ -138,6 +138,12 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
 
     private void StartXvfb(string xvfb)
     {
+        if (Options.DisplayNumber is null)
+        {
+            StartXvfbOnFreeDisplay(xvfb);
+            return;
+        }
+
         int first = Options.DisplayNumber ?? 90;
         int last = Options.DisplayNumber ?? 190;
         for (int n = first; n <= last; n++)
@@ -162,6 +168,31 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
         }
 
         throw new InvalidOperationException("Xvfb did not start on any free display number.");
+    }
+
+    /// <summary>
+    /// Lets Xvfb choose a free display itself (<c>-displayfd</c>): it binds the first free number and writes it to its
+    /// standard output. Choosing the number here from lock files races with other desktops starting at the same moment.
+    /// </summary>
+    private void StartXvfbOnFreeDisplay(string xvfb)
+    {
+        Process p = Spawn(xvfb, ["-displayfd", "1", "-screen", "0", $"{Options.Width}x{Options.Height}x{Options.Depth}", "-nolisten", "tcp", "-noreset"], captureOutput: true);
+        Task<string?> line = p.StandardOutput.ReadLineAsync();
+        if (line.Wait(Options.StartTimeout) && int.TryParse(line.Result, NumberStyles.None, CultureInfo.InvariantCulture, out int number))
+        {
+            // Xvfb writes nothing else to standard output (its log goes to standard error).
+            string name = ":" + number.ToString(CultureInfo.InvariantCulture);
+            if (WaitUntil(() => p.HasExited || CanConnect(name), Options.StartTimeout) && !p.HasExited)
+            {
+                DisplayName = name;
+                _environment["DISPLAY"] = name;
+                return;
+            }
+        }
+
+        Kill(p);
+        _processes.Remove(p);
+        throw new InvalidOperationException("Xvfb did not start (it found no free display number or did not answer in time).");
     }
 
     private void StartDBusAndAtspi()
