@@ -19,6 +19,7 @@ internal static class Cli
 
         // One line per command; each command lives in Commands/<Name>Command.cs with a static Create().
         root.Subcommands.Add(VersionCommand.Create());
+        root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(McpCommand.Create());
         root.Subcommands.Add(InstallCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());

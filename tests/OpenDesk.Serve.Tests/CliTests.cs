@@ -57,4 +57,16 @@ public sealed class CliTests
         Assert.NotEqual(0, code);
         Assert.Contains("frobnicate", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Check_OnAVirtualDisplay_ListsWorkingCapabilitiesAndReasons()
+    {
+        var (code, stdout, stderr) = await RunAsync("check", "--virtual-display");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("(found via virtual)", stdout, StringComparison.Ordinal);
+        Assert.Contains("ok       display.capture", stdout, StringComparison.Ordinal);
+        Assert.Contains("ok       input.pointer", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"missing  notifications\.list: \S", stdout);
+        Assert.Contains("This desktop can be seen and driven.", stdout, StringComparison.Ordinal);
+    }
 }
