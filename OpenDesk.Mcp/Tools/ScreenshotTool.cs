@@ -190,7 +190,14 @@ internal static class ScreenshotTool
         }
         catch (CapabilityUnsupportedException e)
         {
-            lines.Add($"Marks unavailable: {e.Message}.");
+            lines.Add($"Marks unavailable: this computer cannot read the accessibility tree ({Trim(e.Message)}). The screenshot above is still valid: use it with mouse coordinates.");
+            return (lines, pixmap);
+        }
+        catch (OpenDeskException e) when (e is NotFoundException or PermissionDeniedException or OperationTimedOutException or InternalErrorException or InvalidArgumentException)
+        {
+            // Typically no window has focus (nothing to walk). The screenshot itself is fine: return it without marks.
+            lines.Add($"Marks unavailable: the accessibility tree of the focused window could not be read ({Trim(e.Message)}); "
+                + "perhaps no window has focus. The screenshot above is still valid: use it with mouse coordinates, or focus a window (app action focus) and take another screenshot with marks.");
             return (lines, pixmap);
         }
 
@@ -246,6 +253,12 @@ internal static class ScreenshotTool
 
         lines.Insert(0, Frames.Inv($"Marks ({marks.Count}{(partial ? ", tree walk partial" : "")}), {drawn}; click a mark at its centre:"));
         return (lines, result);
+    }
+
+    private static string Trim(string message)
+    {
+        string m = message.ReplaceLineEndings(" ").Trim().TrimEnd('.');
+        return m.Length > 200 ? m[..200] + "…" : m;
     }
 
     private static bool IsInteractive(string role)

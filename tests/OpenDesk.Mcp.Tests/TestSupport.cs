@@ -131,3 +131,26 @@ public static class Tools
     public static McpSession Session(IComputer? local = null, IPeerDirectory? peers = null, OpenDeskToolOptions? options = null)
         => new(local ?? new FakeComputer(), peers, options ?? new OpenDeskToolOptions { ProbeWidth = 160 });
 }
+
+/// <summary>An IComputer that forwards to a FakeComputer except <c>ui.tree</c>, which throws <see cref="Error"/> (e.g. no window has focus).</summary>
+public sealed class NoFocusComputer(FakeComputer inner) : IComputer, IComputerUI
+{
+    public Exception Error { get; init; } = new NotFoundException("no focused window to read the accessibility tree of");
+
+    public IComputerDisplay Display => inner.Display;
+    public IComputerInput Input => inner.Input;
+    public IComputerWindows Windows => inner.Windows;
+    public IComputerApps Apps => inner.Apps;
+    public IComputerUI UI => this;
+    public IComputerClipboard Clipboard => inner.Clipboard;
+    public IComputerFiles Files => inner.Files;
+    public IComputerProcesses Processes => inner.Processes;
+    public IComputerPower Power => inner.Power;
+    public IComputerNotifications Notifications => inner.Notifications;
+
+    public ValueTask<CapabilityManifest> GetCapabilitiesAsync(CancellationToken cancellationToken) => inner.GetCapabilitiesAsync(cancellationToken);
+    public ValueTask<EnvironmentInfo> GetEnvironmentAsync(CancellationToken cancellationToken) => inner.GetEnvironmentAsync(cancellationToken);
+    public ValueTask<UIElement> GetTreeAsync(UITreeQuery query, CancellationToken cancellationToken) => throw Error;
+    public ValueTask PerformActionAsync(UIElement element, string action, string? app, CancellationToken cancellationToken) => throw Error;
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

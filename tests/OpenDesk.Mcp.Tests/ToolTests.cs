@@ -229,6 +229,29 @@ public sealed class ToolTests
     }
 
     [Fact]
+    public async Task Marks_without_a_focused_window_still_return_the_screenshot_and_say_why()
+    {
+        var computer = new NoFocusComputer(new FakeComputer());
+        var catalog = OpenDeskTools.Create(Tools.Session(computer, options: new OpenDeskToolOptions { MaxImageLongEdge = 640, ProbeWidth = 160 }));
+        IList<AIContent> result = await Tools.CallAsync(catalog, "screenshot", new { marks = true });
+        Assert.IsType<DataContent>(result[1]);
+        string text = Tools.Text(result);
+        Assert.Contains("Screenshot 640x400", text);
+        Assert.Contains("Marks unavailable: the accessibility tree of the focused window could not be read (no focused window", text);
+        Assert.Contains("still valid", text);
+    }
+
+    [Fact]
+    public async Task Marks_without_the_ui_tree_capability_still_return_the_screenshot()
+    {
+        var fake = new FakeComputer(FakeComputer.SupportedCapabilities.Where(c => c != Capability.UiTree));
+        var catalog = OpenDeskTools.Create(Tools.Session(fake, options: new OpenDeskToolOptions { MaxImageLongEdge = 640, ProbeWidth = 160 }));
+        IList<AIContent> result = await Tools.CallAsync(catalog, "screenshot", new { marks = true });
+        Assert.IsType<DataContent>(result[1]);
+        Assert.Contains("Marks unavailable: this computer cannot read the accessibility tree", Tools.Text(result));
+    }
+
+    [Fact]
     public async Task App_and_clipboard()
     {
         var fake = new FakeComputer();
