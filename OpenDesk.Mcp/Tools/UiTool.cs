@@ -66,9 +66,15 @@ internal static class UiTool
 
             case "get_value":
             {
+                if (title is null && role is null)
+                {
+                    throw new InvalidArgumentException(
+                        "missing argument 'title' or 'role' for 'ui' action 'get_value': give the element's label, or only its role (e.g. role \"text\") for an unnamed element");
+                }
+
                 UIElement tree = await GetTreeAsync(computer, app, ct).ConfigureAwait(false);
-                UIElement element = FindOrThrow(tree, title ?? throw args.Missing("title", "get_value"), role, app);
-                return ToolRuntime.Text(element.Value is null ? $"{element.Role} \"{element.Name}\" has no value." : $"{element.Role} \"{element.Name}\" value: \"{element.Value}\"");
+                UIElement element = FindOrThrow(tree, title, role, app);
+                return ToolRuntime.Text(element.Value is null ? $"{Describe(element)} has no value." : $"{Describe(element)} value: \"{element.Value}\"");
             }
 
             case "click":
@@ -101,12 +107,12 @@ internal static class UiTool
                 string text = args.String("text") is { Length: > 0 } t ? t : throw args.Missing("text", "type");
                 await computer.Apps.FocusAsync(app, ct).ConfigureAwait(false);
                 string target = "";
-                if (title is not null)
+                if (title is not null || role is not null)
                 {
                     UIElement tree = await GetTreeAsync(computer, app, ct).ConfigureAwait(false);
                     UIElement element = FindOrThrow(tree, title, role, app);
                     string how = await FocusElementAsync(context, element, app, frame, ct).ConfigureAwait(false);
-                    target = $" into {element.Role} \"{element.Name}\" (focused {how})";
+                    target = $" into {Describe(element)} (focused {how})";
                 }
 
                 byte[]? before = await Settle.BeforeAsync(context, settleMs, runtime.Options, ct).ConfigureAwait(false);
@@ -133,7 +139,11 @@ internal static class UiTool
     internal static async ValueTask<UIElement> GetTreeAsync(IComputer computer, string app, CancellationToken ct)
         => await computer.UI.GetTreeAsync(new UITreeQuery(App: app), ct).ConfigureAwait(false);
 
-    /// <summary>The best match: name 100 exact / 60 prefix or suffix / 30 contains; role 50 exact / 25 contains; without a role, actionable +40, containers −40. Ties keep document order.</summary>
+    /// <summary>
+    /// The best match: name 100 exact / 60 prefix or suffix / 30 contains; role 50 exact / 25 contains; without a role, actionable +40,
+    /// containers −40. Without a title (role only, e.g. an unnamed text view) the focused element gets +20 and an element with a value
+    /// +5. Ties keep document order.
+    /// </summary>
     internal static UIElement? Find(UIElement tree, string? title, string? role)
     {
         string? t = title?.Trim().ToLowerInvariant();
@@ -192,6 +202,11 @@ internal static class UiTool
                 }
             }
 
+            if (string.IsNullOrEmpty(t))
+            {
+                score += (e.Focused ? 20 : 0) + (e.Value is not null ? 5 : 0);
+            }
+
             if (score > bestScore)
             {
                 best = e;
@@ -204,7 +219,11 @@ internal static class UiTool
 
     private static UIElement FindOrThrow(UIElement tree, string? title, string? role, string app)
         => Find(tree, title, role) ?? throw new NotFoundException(
-            $"no element matching title '{title}'{(role is null ? "" : $" and role '{role}'")} in '{app}'. Use ui get_tree to see the elements, or screenshot + mouse.");
+            (title is null ? $"no element with role '{role}'" : $"no element matching title '{title}'{(role is null ? "" : $" and role '{role}'")}")
+            + $" in '{app}'. Use ui get_tree to see the elements, or screenshot + mouse.");
+
+    private static string Describe(UIElement element)
+        => string.IsNullOrWhiteSpace(element.Name) ? $"{element.Role} (unnamed)" : $"{element.Role} \"{element.Name}\"";
 
     internal static async ValueTask<string> ClickElementAsync(PeerContext context, UIElement element, string? app, CoordinateFrame? frame, CancellationToken ct)
     {

@@ -216,6 +216,34 @@ public sealed class ToolTests
         Assert.Null(Tools_UiFind(tree, "quit", null));
     }
 
+    [Fact]
+    public async Task Ui_get_value_by_role_alone_reaches_an_element_without_a_name()
+    {
+        var fake = new FakeComputer();
+        var catalog = OpenDeskTools.Create(Tools.Session(fake));
+        Assert.Contains("text \"Name\" value: \"\"", Tools.Text(await Tools.CallAsync(catalog, "ui", new { action = "get_value", app = "editor", role = "text" })));
+        var missing = await Assert.ThrowsAsync<InvalidArgumentException>(() => Tools.CallAsync(catalog, "ui", new { action = "get_value", app = "editor" }));
+        Assert.Contains("'title' or 'role'", missing.Message);
+        var none = await Assert.ThrowsAsync<NotFoundException>(() => Tools.CallAsync(catalog, "ui", new { action = "get_value", app = "editor", role = "slider" }));
+        Assert.Contains("no element with role 'slider'", none.Message);
+
+        // mousepad-like: unnamed text views; role alone picks the focused one, else the first one with a value.
+        var tree = new UIElement("frame", "Untitled - Mousepad", Children:
+        [
+            new UIElement("menu bar", "", Children: [new UIElement("menu", "File")]),
+            new UIElement("text", "", null),
+            new UIElement("scroll pane", "", Children: [new UIElement("text", "", "hello world")]),
+            new UIElement("label", "Line 1"),
+        ]);
+        Assert.Equal("hello world", Tools_UiFind(tree, null, "text")!.Value);
+        var focused = tree with
+        {
+            Children = [.. tree.Children, new UIElement("text", "", "focused text", Focused: true)],
+        };
+        Assert.Equal("focused text", Tools_UiFind(focused, null, "text")!.Value);
+        Assert.Equal("Line 1", Tools_UiFind(focused, "line 1", null)!.Name); // a title still wins as before
+    }
+
     private static UIElement? Tools_UiFind(UIElement tree, string? title, string? role) => OpenDesk.Mcp.Tools.UiTool.Find(tree, title, role);
 
     [Fact]
