@@ -170,7 +170,15 @@ public sealed class OpenDeskServerTests
         await ServerHarness.WaitUntilAsync(() => remote.IsEvicted, "the eviction push");
         await Assert.ThrowsAsync<SessionEvictedException>(() => remote.Windows.ListAsync(Ct).AsTask());
         await ServerHarness.WaitUntilAsync(() => h.Server.SessionCount == 0, "the session to end");
-        await ServerHarness.WaitUntilAsync(() => h.AuditLines().Any(l => l.Contains("evicted: admin_disconnect", StringComparison.Ordinal)), "session.closed");
+        try
+        {
+            await ServerHarness.WaitUntilAsync(() => h.AuditLines().Any(l => l.Contains("evicted: admin_disconnect", StringComparison.Ordinal)), "session.closed");
+        }
+        catch (TimeoutException e)
+        {
+            // This wait has timed out in full parallel runs (2 of ~6); show what the audit log held instead.
+            throw new TimeoutException(e.Message + "; audit log:\n" + string.Join('\n', h.AuditLines()), e);
+        }
     }
 
     [Fact]
