@@ -80,6 +80,10 @@ internal static class PairCommand
             string portArgument = server.Port == 8423 ? "" : $" --port {server.Port}";
             await output.WriteAsync(Banner(server.Port, server.Fingerprint, code, $"opendesk pair-with {ServeOptions.AdvertisedHost(host)} {code}{portArgument}", timeout));
             await output.FlushAsync(cancellationToken);
+            if (server.AdvertisedName is { } name)
+            {
+                await error.WriteLineAsync($"opendesk pair: advertised on the LAN as {name} (mDNS)");
+            }
 
             using var countdown = new CancellationTokenSource();
             Task ticker = CountdownAsync(error, timeout, countdown.Token);

@@ -166,6 +166,7 @@ public sealed class MdnsEndToEndTests : IAsyncLifetime
 
         // The pairing server ends once the controller (which leaves at once) has gone.
         Assert.Equal(0, await pair.WaitForExitAsync(s_step));
+        Assert.Contains($"opendesk pair: advertised on the LAN as {name} (mDNS)", pair.StandardError, StringComparison.Ordinal);
         return (name, fingerprint);
     }
 
