@@ -4,7 +4,6 @@ using OpenDesk.Core;
 using OpenDesk.Remote.Discovery;
 using OpenDesk.Remote.Peering;
 using OpenDesk.Remote.Protocol;
-using OpenDesk.Remote.Server;
 using OpenDesk.Remote.Trust;
 
 namespace OpenDesk.Remote.Client;
@@ -261,7 +260,7 @@ public static class OpenDeskClient
             CapabilityManifest manifest;
             try
             {
-                manifest = WireValues.ToManifest(hello.Capabilities);
+                manifest = ValueCodec.ReadCapabilityManifest(hello.Capabilities, "hello.capabilities");
             }
             catch (InvalidArgumentException)
             {

@@ -123,7 +123,7 @@ public sealed class RemoteComputer : IComputer
 
     /// <inheritdoc />
     public async ValueTask<EnvironmentInfo> GetEnvironmentAsync(CancellationToken cancellationToken)
-        => WireValues.ToEnvironment(await CallAsync("system.environment", null, cancellationToken).ConfigureAwait(false));
+        => ValueCodec.ReadEnvironment(await CallAsync("system.environment", null, cancellationToken).ConfigureAwait(false), "result");
 
     /// <summary>Closes the connection. Later calls throw <see cref="ObjectDisposedException"/>.</summary>
     public async ValueTask DisposeAsync()
@@ -327,49 +327,26 @@ public sealed class RemoteComputer : IComputer
     private sealed class DisplayGroup(RemoteComputer c) : IComputerDisplay
     {
         public async ValueTask<IReadOnlyList<Display>> GetDisplaysAsync(CancellationToken cancellationToken)
-            => WireValues.ItemsOf(await c.CallAsync("display.displays", null, cancellationToken).ConfigureAwait(false), WireValues.ToDisplay);
+            => ValueCodec.ReadItems(await c.CallAsync("display.displays", null, cancellationToken).ConfigureAwait(false), ValueCodec.ReadDisplay);
 
         public async ValueTask<Pixmap> CaptureAsync(CaptureOptions options, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(options);
-            Dictionary<string, object?> p = P(("display_id", options.DisplayId), ("region", options.Region is { } r ? WireValues.Rect(r) : null), ("downscale", options.Downscale));
-            if (c.Manifest.Limits.ContainsKey("display.capture"))
-            {
-                // Encoding extensions: only for servers that advertise them (Python peers ignore unknown keys anyway).
-                if (options.Format is { } f)
-                {
-                    p["format"] = f.ToWireName();
-                }
-
-                if (options.Quality is { } q)
-                {
-                    p["quality"] = q;
-                }
-
-                if (options.MaxWidth is { } w)
-                {
-                    p["max_width"] = w;
-                }
-
-                if (options.MaxHeight is { } h)
-                {
-                    p["max_height"] = h;
-                }
-            }
-
-            return WireValues.ToPixmap(await c.CallAsync("display.capture", p, cancellationToken).ConfigureAwait(false));
+            // Encoding extensions: only for servers that advertise them (Python servers reject unknown params).
+            Dictionary<string, object?> p = ValueCodec.CaptureParams(options, includeExtensions: c.Manifest.Limits.ContainsKey("display.capture"));
+            return ValueCodec.ReadPixmap(await c.CallAsync("display.capture", p, cancellationToken).ConfigureAwait(false), "result");
         }
 
         public async ValueTask<Point> GetCursorPositionAsync(CancellationToken cancellationToken)
-            => WireValues.ToPoint(await c.CallAsync("display.cursor_position", null, cancellationToken).ConfigureAwait(false));
+            => ValueCodec.ReadPoint(await c.CallAsync("display.cursor_position", null, cancellationToken).ConfigureAwait(false), "result");
 
         public async IAsyncEnumerable<DisplayFrame> SubscribeAsync(DisplayStreamOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(options);
-            Dictionary<string, object?> p = P(("display_id", options.DisplayId), ("fps", options.Fps), ("region", options.Region is { } r ? WireValues.Rect(r) : null));
+            Dictionary<string, object?> p = ValueCodec.SubscribeParams(options);
             await foreach (object? item in c.StreamAsync("display.subscribe", p, cancellationToken).ConfigureAwait(false))
             {
-                yield return WireValues.ToDisplayFrame(item);
+                yield return ValueCodec.ReadDisplayFrame(item, "item");
             }
         }
     }
@@ -377,19 +354,19 @@ public sealed class RemoteComputer : IComputer
     private sealed class InputGroup(RemoteComputer c) : IComputerInput
     {
         public async ValueTask SendPointerAsync(PointerEvent pointerEvent, CancellationToken cancellationToken)
-            => await c.CallAsync("input.pointer", P(("event", WireValues.PointerEvent(pointerEvent))), cancellationToken).ConfigureAwait(false);
+            => await c.CallAsync("input.pointer", P(("event", ValueCodec.ToWire(pointerEvent))), cancellationToken).ConfigureAwait(false);
 
         public async ValueTask SendKeyAsync(KeyEvent keyEvent, CancellationToken cancellationToken)
-            => await c.CallAsync("input.key", P(("event", WireValues.KeyEvent(keyEvent))), cancellationToken).ConfigureAwait(false);
+            => await c.CallAsync("input.key", P(("event", ValueCodec.ToWire(keyEvent))), cancellationToken).ConfigureAwait(false);
 
         public async ValueTask TypeTextAsync(TextInput textInput, CancellationToken cancellationToken)
-            => await c.CallAsync("input.text", P(("text_input", WireValues.TextInput(textInput))), cancellationToken).ConfigureAwait(false);
+            => await c.CallAsync("input.text", P(("text_input", ValueCodec.ToWire(textInput))), cancellationToken).ConfigureAwait(false);
 
         public async IAsyncEnumerable<InputEvent> SubscribeAsync([EnumeratorCancellation] CancellationToken cancellationToken)
         {
             await foreach (object? item in c.StreamAsync("input.subscribe", null, cancellationToken).ConfigureAwait(false))
             {
-                yield return WireValues.ToInputEvent(item);
+                yield return ValueCodec.ReadInputEvent(item, "item");
             }
         }
     }
@@ -397,20 +374,19 @@ public sealed class RemoteComputer : IComputer
     private sealed class WindowsGroup(RemoteComputer c) : IComputerWindows
     {
         public async ValueTask<IReadOnlyList<Window>> ListAsync(CancellationToken cancellationToken)
-            => WireValues.ItemsOf(await c.CallAsync("windows.list", null, cancellationToken).ConfigureAwait(false), WireValues.ToWindow);
+            => ValueCodec.ReadItems(await c.CallAsync("windows.list", null, cancellationToken).ConfigureAwait(false), ValueCodec.ReadWindow);
 
         public async ValueTask<Window?> GetFocusedAsync(CancellationToken cancellationToken)
         {
             object? result = await c.CallAsync("windows.focused", null, cancellationToken).ConfigureAwait(false);
-            object? window = WireValues.Map(result, "result").GetValueOrDefault("window");
-            return window is null ? null : WireValues.ToWindow(window);
+            return ValueCodec.ReadOptionalField(result, "window", ValueCodec.ReadWindow);
         }
 
         public async ValueTask FocusAsync(string windowId, CancellationToken cancellationToken)
             => await c.CallAsync("windows.focus", P(("window_id", windowId)), cancellationToken).ConfigureAwait(false);
 
         public async ValueTask MoveAsync(string windowId, Rect bounds, CancellationToken cancellationToken)
-            => await c.CallAsync("windows.move", P(("window_id", windowId), ("bounds", WireValues.Rect(bounds))), cancellationToken).ConfigureAwait(false);
+            => await c.CallAsync("windows.move", P(("window_id", windowId), ("bounds", ValueCodec.ToWire(bounds))), cancellationToken).ConfigureAwait(false);
 
         public async ValueTask CloseAsync(string windowId, CancellationToken cancellationToken)
             => await c.CallAsync("windows.close", P(("window_id", windowId)), cancellationToken).ConfigureAwait(false);
@@ -428,8 +404,8 @@ public sealed class RemoteComputer : IComputer
             => await c.CallAsync("apps.focus", P(("name", name)), cancellationToken).ConfigureAwait(false);
 
         public async ValueTask<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken)
-            => WireValues.ItemsOf(await c.CallAsync("apps.list", null, cancellationToken).ConfigureAwait(false),
-                x => x as string ?? throw new InvalidArgumentException("apps.list items must be strings"));
+            => ValueCodec.ReadItems(await c.CallAsync("apps.list", null, cancellationToken).ConfigureAwait(false),
+                (x, path) => x as string ?? throw new InvalidArgumentException($"{path}: apps.list items must be strings"));
     }
 
     private sealed class UIGroup(RemoteComputer c) : IComputerUI
@@ -437,21 +413,21 @@ public sealed class RemoteComputer : IComputer
         public async ValueTask<UIElement> GetTreeAsync(UITreeQuery query, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(query);
-            Dictionary<string, object?> p = P(("window_id", query.WindowId), ("app", query.App), ("max_depth", query.MaxDepth));
-            return WireValues.ToUIElement(await c.CallAsync("ui.tree", p, cancellationToken).ConfigureAwait(false));
+            Dictionary<string, object?> p = ValueCodec.UITreeParams(query, includeExtensions: false);
+            return ValueCodec.ReadUIElement(await c.CallAsync("ui.tree", p, cancellationToken).ConfigureAwait(false), "result");
         }
 
         public async ValueTask PerformActionAsync(UIElement element, string action, string? app, CancellationToken cancellationToken)
-            => await c.CallAsync("ui.action", P(("element", WireValues.UIElement(element)), ("action", action), ("app", app)), cancellationToken).ConfigureAwait(false);
+            => await c.CallAsync("ui.action", P(("element", ValueCodec.ToWire(element)), ("action", action), ("app", app)), cancellationToken).ConfigureAwait(false);
     }
 
     private sealed class ClipboardGroup(RemoteComputer c) : IComputerClipboard
     {
         public async ValueTask<ClipboardContents> ReadAsync(CancellationToken cancellationToken)
-            => WireValues.ToClipboard(await c.CallAsync("clipboard.read", null, cancellationToken).ConfigureAwait(false));
+            => ValueCodec.ReadClipboardContents(await c.CallAsync("clipboard.read", null, cancellationToken).ConfigureAwait(false), "result");
 
         public async ValueTask WriteAsync(ClipboardContents contents, CancellationToken cancellationToken)
-            => await c.CallAsync("clipboard.write", P(("contents", WireValues.Clipboard(contents))), cancellationToken).ConfigureAwait(false);
+            => await c.CallAsync("clipboard.write", P(("contents", ValueCodec.ToWire(contents))), cancellationToken).ConfigureAwait(false);
     }
 
     private sealed class FilesGroup(RemoteComputer c) : IComputerFiles
@@ -459,17 +435,17 @@ public sealed class RemoteComputer : IComputer
         public async ValueTask<byte[]> ReadAsync(string path, CancellationToken cancellationToken)
         {
             object? result = await c.CallAsync("fs.read", P(("path", path)), cancellationToken).ConfigureAwait(false);
-            return new ParamReader(WireValues.Map(result, "result")).Bytes("data") ?? [];
+            return ValueCodec.ReadBytesField(result, "data");
         }
 
         public async ValueTask WriteAsync(string path, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
             => await c.CallAsync("fs.write", P(("path", path), ("data", data.ToArray())), cancellationToken).ConfigureAwait(false);
 
         public async ValueTask<IReadOnlyList<FileEntry>> ListAsync(string path, CancellationToken cancellationToken)
-            => WireValues.ItemsOf(await c.CallAsync("fs.list", P(("path", path)), cancellationToken).ConfigureAwait(false), WireValues.ToFileEntry);
+            => ValueCodec.ReadItems(await c.CallAsync("fs.list", P(("path", path)), cancellationToken).ConfigureAwait(false), ValueCodec.ReadFileEntry);
 
         public async ValueTask<FileEntry> StatAsync(string path, CancellationToken cancellationToken)
-            => WireValues.ToFileEntry(await c.CallAsync("fs.stat", P(("path", path)), cancellationToken).ConfigureAwait(false));
+            => ValueCodec.ReadFileEntry(await c.CallAsync("fs.stat", P(("path", path)), cancellationToken).ConfigureAwait(false), "result");
 
         public async ValueTask DeleteAsync(string path, CancellationToken cancellationToken)
             => await c.CallAsync("fs.delete", P(("path", path)), cancellationToken).ConfigureAwait(false);
@@ -484,22 +460,18 @@ public sealed class RemoteComputer : IComputer
     private sealed class ProcessesGroup(RemoteComputer c) : IComputerProcesses
     {
         public async ValueTask<IReadOnlyList<ProcessInfo>> ListAsync(CancellationToken cancellationToken)
-            => WireValues.ItemsOf(await c.CallAsync("process.list", null, cancellationToken).ConfigureAwait(false), WireValues.ToProcess);
+            => ValueCodec.ReadItems(await c.CallAsync("process.list", null, cancellationToken).ConfigureAwait(false), ValueCodec.ReadProcess);
 
         public async ValueTask<CompletedCommand> ShellAsync(ShellCommand command, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(command);
-            Dictionary<string, object?> p = P(("command", command.Command), ("timeout", command.Timeout?.TotalSeconds),
-                ("cwd", command.WorkingDirectory), ("env", command.Environment?.ToDictionary(kv => kv.Key, kv => (object?)kv.Value)));
-            return WireValues.ToCompleted(await c.CallAsync("process.shell", p, cancellationToken).ConfigureAwait(false));
+            return ValueCodec.ReadCompletedCommand(await c.CallAsync("process.shell", ValueCodec.ShellParams(command), cancellationToken).ConfigureAwait(false), "result");
         }
 
         public async ValueTask<CompletedCommand> ExecAsync(ExecCommand command, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(command);
-            Dictionary<string, object?> p = P(("argv", command.Argv.ToList()), ("timeout", command.Timeout?.TotalSeconds),
-                ("cwd", command.WorkingDirectory), ("env", command.Environment?.ToDictionary(kv => kv.Key, kv => (object?)kv.Value)), ("stdin", command.Stdin));
-            return WireValues.ToCompleted(await c.CallAsync("process.exec", p, cancellationToken).ConfigureAwait(false));
+            return ValueCodec.ReadCompletedCommand(await c.CallAsync("process.exec", ValueCodec.ExecParams(command), cancellationToken).ConfigureAwait(false), "result");
         }
     }
 
@@ -512,6 +484,6 @@ public sealed class RemoteComputer : IComputer
     private sealed class NotificationsGroup(RemoteComputer c) : IComputerNotifications
     {
         public async ValueTask<IReadOnlyList<Notification>> ListAsync(CancellationToken cancellationToken)
-            => WireValues.ItemsOf(await c.CallAsync("notifications.list", null, cancellationToken).ConfigureAwait(false), WireValues.ToNotification);
+            => ValueCodec.ReadItems(await c.CallAsync("notifications.list", null, cancellationToken).ConfigureAwait(false), ValueCodec.ReadNotification);
     }
 }

@@ -287,6 +287,19 @@ internal static class ValueCodec
         };
     }
 
+    /// <summary>
+    /// A CapabilityManifest for a peer (HELLO, <c>system.capabilities</c>): only the capability names protocol v1 knows
+    /// (<see cref="Capability.IsKnown"/>; a strict Python peer rejects unknown enum values), and
+    /// <paramref name="description"/>, when given, replaces the manifest's (HELLO carries description.txt).
+    /// </summary>
+    public static Dictionary<string, object?> ToPeerWire(CapabilityManifest value, string? description = null)
+    {
+        Dictionary<string, object?> map = ToWire(value);
+        map["capabilities"] = value.Capabilities.Where(c => c.IsKnown).Select(c => c.Name).Distinct(StringComparer.Ordinal).ToArray();
+        map["description"] = description ?? value.Description;
+        return map;
+    }
+
     /// <summary><c>{items: [...]}</c>, the result shape of the list methods.</summary>
     public static Dictionary<string, object?> Items<T>(IEnumerable<T> items, Func<T, object?> toWire)
     {
@@ -599,6 +612,18 @@ internal static class ValueCodec
         return m.List(s_itemsKey[0], read, required: true);
     }
 
+    /// <summary>Reads the required bytes field <paramref name="key"/> of a result map (e.g. <c>fs.read</c>'s <c>data</c>).</summary>
+    public static byte[] ReadBytesField(object? value, string key, string path = "result") => WireMap.Of(value, path).Bytes(key);
+
+    /// <summary>Reads the optional field <paramref name="key"/> of a result map (nil or absent: null), e.g. <c>windows.focused</c>'s <c>window</c>.</summary>
+    public static T? ReadOptionalField<T>(object? value, string key, Func<object?, string, T> read, string path = "result")
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var m = WireMap.Of(value, path);
+        return m.Opt(key) is { } v ? read(v, m.Path(key)) : null;
+    }
+
     // ---------------------------------------------------------------- time
 
     /// <summary>Epoch seconds (float) of a time.</summary>
@@ -700,6 +725,8 @@ internal static class ValueCodec
         public string Path(string key) => _path + "." + key;
 
         public bool Has(string key) => _map.ContainsKey(key);
+
+        public object? Opt(string key) => _map.GetValueOrDefault(key);
 
         public InvalidArgumentException Bad(string key, string expected) =>
             new($"{Path(key)}: expected {expected}, got {Describe(_map.GetValueOrDefault(key))}");

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using OpenDesk.Core;
+using OpenDesk.Remote.Protocol;
 
 namespace OpenDesk.Remote.Server;
 
@@ -163,9 +164,9 @@ internal sealed class ComputerDispatcher
                 }
 
                 var options = new DisplayStreamOptions(p.String("display_id"), fps, p.RectValue("region"));
-                return Map(_computer.Display.SubscribeAsync(options, cancellationToken), f => WireValues.DisplayFrame(f), cancellationToken);
+                return Map(_computer.Display.SubscribeAsync(options, cancellationToken), f => ValueCodec.ToWire(f), cancellationToken);
             default:
-                return Map(_computer.Input.SubscribeAsync(cancellationToken), e => WireValues.InputEvent(e), cancellationToken);
+                return Map(_computer.Input.SubscribeAsync(cancellationToken), e => ValueCodec.ToWire(e), cancellationToken);
         }
     }
 
@@ -183,29 +184,29 @@ internal sealed class ComputerDispatcher
         switch (method)
         {
             case "system.capabilities":
-                return WireValues.Manifest(await c.GetCapabilitiesAsync(ct).ConfigureAwait(false), "");
+                return ValueCodec.ToPeerWire(await c.GetCapabilitiesAsync(ct).ConfigureAwait(false), "");
             case "system.environment":
-                return WireValues.Environment(await c.GetEnvironmentAsync(ct).ConfigureAwait(false));
+                return ValueCodec.ToWire(await c.GetEnvironmentAsync(ct).ConfigureAwait(false));
             case "display.displays":
-                return WireValues.Items(await c.Display.GetDisplaysAsync(ct).ConfigureAwait(false), d => WireValues.Display(d));
+                return ValueCodec.Items(await c.Display.GetDisplaysAsync(ct).ConfigureAwait(false), d => ValueCodec.ToWire(d));
             case "display.capture":
-                return WireValues.Pixmap(await c.Display.CaptureAsync(CaptureOptionsOf(p), ct).ConfigureAwait(false));
+                return ValueCodec.ToWire(await c.Display.CaptureAsync(ValueCodec.ReadCaptureOptions(p.Parameters), ct).ConfigureAwait(false));
             case "display.cursor_position":
-                return WireValues.Point(await c.Display.GetCursorPositionAsync(ct).ConfigureAwait(false));
+                return ValueCodec.ToWire(await c.Display.GetCursorPositionAsync(ct).ConfigureAwait(false));
             case "input.pointer":
-                await c.Input.SendPointerAsync(WireValues.ToPointerEvent(p.Value("event") ?? throw ParamReader.Missing("event")), ct).ConfigureAwait(false);
+                await c.Input.SendPointerAsync(ValueCodec.ReadPointerEvent(p.Value("event") ?? throw ParamReader.Missing("event"), "params.event"), ct).ConfigureAwait(false);
                 return null;
             case "input.key":
-                await c.Input.SendKeyAsync(WireValues.ToKeyEvent(p.Value("event") ?? throw ParamReader.Missing("event")), ct).ConfigureAwait(false);
+                await c.Input.SendKeyAsync(ValueCodec.ReadKeyEvent(p.Value("event") ?? throw ParamReader.Missing("event"), "params.event"), ct).ConfigureAwait(false);
                 return null;
             case "input.text":
-                await c.Input.TypeTextAsync(WireValues.ToTextInput(p.Value("text_input") ?? throw ParamReader.Missing("text_input")), ct).ConfigureAwait(false);
+                await c.Input.TypeTextAsync(ValueCodec.ReadTextInput(p.Value("text_input") ?? throw ParamReader.Missing("text_input"), "params.text_input"), ct).ConfigureAwait(false);
                 return null;
             case "windows.list":
-                return WireValues.Items(await c.Windows.ListAsync(ct).ConfigureAwait(false), w => WireValues.Window(w));
+                return ValueCodec.Items(await c.Windows.ListAsync(ct).ConfigureAwait(false), w => ValueCodec.ToWire(w));
             case "windows.focused":
                 Window? focused = await c.Windows.GetFocusedAsync(ct).ConfigureAwait(false);
-                return new Dictionary<string, object?> { ["window"] = focused is null ? null : WireValues.Window(focused) };
+                return new Dictionary<string, object?> { ["window"] = focused is null ? null : ValueCodec.ToWire(focused) };
             case "windows.focus":
                 await c.Windows.FocusAsync(p.RequiredString("window_id"), ct).ConfigureAwait(false);
                 return null;
@@ -225,7 +226,7 @@ internal sealed class ComputerDispatcher
                 await c.Apps.FocusAsync(p.RequiredString("name"), ct).ConfigureAwait(false);
                 return null;
             case "apps.list":
-                return WireValues.Items(await c.Apps.ListAsync(ct).ConfigureAwait(false), a => a);
+                return ValueCodec.Items(await c.Apps.ListAsync(ct).ConfigureAwait(false), a => a);
             case "ui.tree":
                 int depth = p.Int("max_depth") ?? 8;
                 if (depth is < 0 or > 256)
@@ -233,15 +234,15 @@ internal sealed class ComputerDispatcher
                     throw new InvalidArgumentException("parameter 'max_depth' must be between 0 and 256");
                 }
 
-                return WireValues.UIElement(await c.UI.GetTreeAsync(new UITreeQuery(p.String("window_id"), p.String("app"), depth), ct).ConfigureAwait(false));
+                return ValueCodec.ToWire(await c.UI.GetTreeAsync(new UITreeQuery(p.String("window_id"), p.String("app"), depth), ct).ConfigureAwait(false));
             case "ui.action":
-                UIElement element = WireValues.ToUIElement(p.Value("element") ?? throw ParamReader.Missing("element"));
+                UIElement element = ValueCodec.ReadUIElement(p.Value("element") ?? throw ParamReader.Missing("element"), "params.element");
                 await c.UI.PerformActionAsync(element, p.String("action") ?? UIActions.Click, p.String("app"), ct).ConfigureAwait(false);
                 return null;
             case "clipboard.read":
-                return WireValues.Clipboard(await c.Clipboard.ReadAsync(ct).ConfigureAwait(false));
+                return ValueCodec.ToWire(await c.Clipboard.ReadAsync(ct).ConfigureAwait(false));
             case "clipboard.write":
-                await c.Clipboard.WriteAsync(WireValues.ToClipboard(p.Value("contents") ?? throw ParamReader.Missing("contents")), ct).ConfigureAwait(false);
+                await c.Clipboard.WriteAsync(ValueCodec.ReadClipboardContents(p.Value("contents") ?? throw ParamReader.Missing("contents"), "params.contents"), ct).ConfigureAwait(false);
                 return null;
             case "fs.read":
                 return new Dictionary<string, object?> { ["data"] = await c.Files.ReadAsync(p.RequiredString("path"), ct).ConfigureAwait(false) };
@@ -249,9 +250,9 @@ internal sealed class ComputerDispatcher
                 await c.Files.WriteAsync(p.RequiredString("path"), p.Bytes("data") ?? throw ParamReader.Missing("data"), ct).ConfigureAwait(false);
                 return null;
             case "fs.list":
-                return WireValues.Items(await c.Files.ListAsync(p.RequiredString("path"), ct).ConfigureAwait(false), f => WireValues.FileEntry(f));
+                return ValueCodec.Items(await c.Files.ListAsync(p.RequiredString("path"), ct).ConfigureAwait(false), f => ValueCodec.ToWire(f));
             case "fs.stat":
-                return WireValues.FileEntry(await c.Files.StatAsync(p.RequiredString("path"), ct).ConfigureAwait(false));
+                return ValueCodec.ToWire(await c.Files.StatAsync(p.RequiredString("path"), ct).ConfigureAwait(false));
             case "fs.delete":
                 await c.Files.DeleteAsync(p.RequiredString("path"), ct).ConfigureAwait(false);
                 return null;
@@ -262,10 +263,10 @@ internal sealed class ComputerDispatcher
                 await c.Files.CreateDirectoryAsync(p.RequiredString("path"), p.Bool("parents") ?? true, ct).ConfigureAwait(false);
                 return null;
             case "process.list":
-                return WireValues.Items(await c.Processes.ListAsync(ct).ConfigureAwait(false), x => WireValues.Process(x));
+                return ValueCodec.Items(await c.Processes.ListAsync(ct).ConfigureAwait(false), x => ValueCodec.ToWire(x));
             case "process.shell":
                 var shell = new ShellCommand(p.RequiredString("command"), Timeout(p), p.String("cwd"), p.StringMap("env"));
-                return WireValues.Completed(await c.Processes.ShellAsync(shell, ct).ConfigureAwait(false));
+                return ValueCodec.ToWire(await c.Processes.ShellAsync(shell, ct).ConfigureAwait(false));
             case "process.exec":
                 IReadOnlyList<string> argv = p.StringList("argv") ?? throw ParamReader.Missing("argv");
                 if (argv.Count == 0)
@@ -274,12 +275,12 @@ internal sealed class ComputerDispatcher
                 }
 
                 var exec = new ExecCommand(argv, Timeout(p), p.String("cwd"), p.StringMap("env"), p.Bytes("stdin"));
-                return WireValues.Completed(await c.Processes.ExecAsync(exec, ct).ConfigureAwait(false));
+                return ValueCodec.ToWire(await c.Processes.ExecAsync(exec, ct).ConfigureAwait(false));
             case "power.lock":
                 await c.Power.LockAsync(ct).ConfigureAwait(false);
                 return null;
             case "notifications.list":
-                return WireValues.Items(await c.Notifications.ListAsync(ct).ConfigureAwait(false), n => WireValues.Notification(n));
+                return ValueCodec.Items(await c.Notifications.ListAsync(ct).ConfigureAwait(false), n => ValueCodec.ToWire(n));
             default:
                 throw MethodUnsupported(method);
         }
@@ -294,22 +295,5 @@ internal sealed class ComputerDispatcher
         }
 
         return seconds is > 0 and <= 86_400 ? TimeSpan.FromSeconds(seconds.Value) : throw new InvalidArgumentException("parameter 'timeout' must be between 0 and 86400 seconds");
-    }
-
-    private static CaptureOptions CaptureOptionsOf(ParamReader p)
-    {
-        PixmapFormat? format = null;
-        if (p.String("format") is { } f)
-        {
-            format = WireNames.TryParse(f, out PixmapFormat parsed) ? parsed : throw new InvalidArgumentException($"parameter 'format' has an unknown value '{f}'");
-        }
-
-        return new CaptureOptions(p.String("display_id"), p.RectValue("region"), p.Bool("downscale") ?? true)
-        {
-            Format = format,
-            Quality = p.Int("quality"),
-            MaxWidth = p.Int("max_width"),
-            MaxHeight = p.Int("max_height"),
-        };
     }
 }

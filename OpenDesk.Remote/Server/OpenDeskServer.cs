@@ -463,7 +463,7 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
             using (var helloTimeout = CancellationTokenSource.CreateLinkedTokenSource(stopping))
             {
                 helloTimeout.CancelAfter(_options.HandshakeTimeout);
-                HelloFrame hello = HelloFrame.Server(WireValues.Manifest(manifest, _options.Home.ReadDescription()));
+                HelloFrame hello = HelloFrame.Server(ValueCodec.ToPeerWire(manifest, _options.Home.ReadDescription()));
                 await peer.ExchangeHelloAsync(hello, helloTimeout.Token).ConfigureAwait(false);
             }
 

@@ -111,6 +111,21 @@ public sealed class ValueCodecTests
     }
 
     [Fact]
+    public void ToPeerWire_SendsOnlyKnownCapabilities_AndOverridesTheDescription()
+    {
+        var manifest = new CapabilityManifest([Capability.DisplayCapture, new Capability("future.thing"), Capability.DisplayCapture],
+            new Dictionary<string, IReadOnlyDictionary<string, object?>>(), "1.0", "fake", "own");
+
+        Dictionary<string, object?> wire = ValueCodec.ToPeerWire(manifest, "from description.txt");
+
+        Assert.Equal(["display.capture"], Assert.IsType<string[]>(wire["capabilities"]));
+        Assert.Equal("from description.txt", wire["description"]);
+        Assert.Equal("own", ValueCodec.ToPeerWire(manifest)["description"]);
+        Assert.Equal(["capabilities", "limits", "protocol_version", "backend", "description"], wire.Keys);
+        Assert.Contains("future.thing", (string[])ValueCodec.ToWire(manifest)["capabilities"]!);
+    }
+
+    [Fact]
     public void ReadInputEvent_WithKeysym_IsKeyEvent_OtherwisePointerEvent()
     {
         Assert.IsType<KeyEvent>(ValueCodec.ReadInputEvent(ValueCodec.ToWire(new KeyEvent(KeyAction.Up, "a"))));

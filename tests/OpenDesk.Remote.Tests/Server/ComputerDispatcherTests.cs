@@ -1,4 +1,5 @@
 using OpenDesk.Core;
+using OpenDesk.Remote.Protocol;
 using OpenDesk.Remote.Server;
 using OpenDesk.Remote.Tests.Trust;
 using OpenDesk.Testing;
@@ -22,7 +23,7 @@ public sealed class ComputerDispatcherTests
         var map = Assert.IsType<Dictionary<string, object?>>(result);
         Assert.Equal("png", map["format"]);
         Assert.Equal(["data", "format", "width", "height", "logical_width", "logical_height", "display_id", "captured_at"], map.Keys);
-        Pixmap back = WireValues.ToPixmap(map);
+        Pixmap back = ValueCodec.ReadPixmap(map);
         Assert.Equal(0x89, back.Data[0]);
     }
 
@@ -107,7 +108,7 @@ public sealed class ComputerDispatcherTests
         {
             await foreach (object? frame in Create(new FakeComputer()).StreamAsync("display.subscribe", P(("fps", 30L)), cts.Token))
             {
-                Assert.IsType<Pixmap>(WireValues.ToDisplayFrame(frame).Pixmap);
+                Assert.IsType<Pixmap>(ValueCodec.ReadDisplayFrame(frame).Pixmap);
                 if (++count == 3)
                 {
                     await cts.CancelAsync();
@@ -128,33 +129,33 @@ public sealed class ComputerDispatcherTests
         var fake = new FakeComputer();
         ComputerDispatcher d = Create(fake);
         CancellationToken ct = TestContext.Current.CancellationToken;
-        var manifest = WireValues.ToManifest(await d.InvokeAsync("system.capabilities", P(), ct));
+        var manifest = ValueCodec.ReadCapabilityManifest(await d.InvokeAsync("system.capabilities", P(), ct));
         Assert.Equal("fake", manifest.Backend);
-        Assert.Equal("linux", WireValues.ToEnvironment(await d.InvokeAsync("system.environment", P(), ct)).Os);
-        Assert.Single(WireValues.ItemsOf(await d.InvokeAsync("display.displays", P(), ct), WireValues.ToDisplay));
-        WireValues.ToPoint(await d.InvokeAsync("display.cursor_position", P(), ct));
+        Assert.Equal("linux", ValueCodec.ReadEnvironment(await d.InvokeAsync("system.environment", P(), ct)).Os);
+        Assert.Single(ValueCodec.ReadItems(await d.InvokeAsync("display.displays", P(), ct), (v, p) => ValueCodec.ReadDisplay(v, p)));
+        ValueCodec.ReadPoint(await d.InvokeAsync("display.cursor_position", P(), ct));
         await d.InvokeAsync("input.key", P(("event", P(("action", "down"), ("keysym", "Return")))), ct);
         await d.InvokeAsync("input.text", P(("text_input", P(("text", "hello")))), ct);
-        UIElement tree = WireValues.ToUIElement(await d.InvokeAsync("ui.tree", P(), ct));
+        UIElement tree = ValueCodec.ReadUIElement(await d.InvokeAsync("ui.tree", P(), ct));
         UIElement save = tree.DescendantsAndSelf().Single(e => e.Name == "Save");
-        await d.InvokeAsync("ui.action", P(("element", WireValues.UIElement(save))), ct);
+        await d.InvokeAsync("ui.action", P(("element", ValueCodec.ToWire(save))), ct);
         Assert.Equal(1, fake.SaveClicks);
-        await d.InvokeAsync("clipboard.write", P(("contents", WireValues.Clipboard(ClipboardContents.FromText("clip")))), ct);
-        Assert.Equal("clip", WireValues.ToClipboard(await d.InvokeAsync("clipboard.read", P(), ct)).GetText());
+        await d.InvokeAsync("clipboard.write", P(("contents", ValueCodec.ToWire(ClipboardContents.FromText("clip")))), ct);
+        Assert.Equal("clip", ValueCodec.ReadClipboardContents(await d.InvokeAsync("clipboard.read", P(), ct)).GetText());
         await d.InvokeAsync("fs.mkdir", P(("path", "/tmp/d")), ct);
         await d.InvokeAsync("fs.write", P(("path", "/tmp/d/a.txt"), ("data", "abc"u8.ToArray())), ct);
-        Assert.Equal(3, WireValues.ToFileEntry(await d.InvokeAsync("fs.stat", P(("path", "/tmp/d/a.txt")), ct)).Size);
-        Assert.NotEmpty(WireValues.ItemsOf(await d.InvokeAsync("fs.list", P(("path", "/tmp/d")), ct), WireValues.ToFileEntry));
+        Assert.Equal(3, ValueCodec.ReadFileEntry(await d.InvokeAsync("fs.stat", P(("path", "/tmp/d/a.txt")), ct)).Size);
+        Assert.NotEmpty(ValueCodec.ReadItems(await d.InvokeAsync("fs.list", P(("path", "/tmp/d")), ct), (v, p) => ValueCodec.ReadFileEntry(v, p)));
         await d.InvokeAsync("fs.move", P(("src", "/tmp/d/a.txt"), ("dst", "/tmp/d/b.txt")), ct);
         var read = Assert.IsType<Dictionary<string, object?>>(await d.InvokeAsync("fs.read", P(("path", "/tmp/d/b.txt")), ct));
         Assert.Equal("abc"u8.ToArray(), read["data"]);
         await d.InvokeAsync("fs.delete", P(("path", "/tmp/d/b.txt")), ct);
         await Assert.ThrowsAsync<NotFoundException>(() => d.InvokeAsync("fs.read", P(("path", "/tmp/d/b.txt")), ct));
-        WireValues.ItemsOf(await d.InvokeAsync("windows.list", P(), ct), WireValues.ToWindow);
+        ValueCodec.ReadItems(await d.InvokeAsync("windows.list", P(), ct), (v, p) => ValueCodec.ReadWindow(v, p));
         await d.InvokeAsync("windows.focused", P(), ct);
-        WireValues.ItemsOf(await d.InvokeAsync("apps.list", P(), ct), x => (string)x!);
-        WireValues.ItemsOf(await d.InvokeAsync("process.list", P(), ct), WireValues.ToProcess);
-        WireValues.ItemsOf(await d.InvokeAsync("notifications.list", P(), ct), WireValues.ToNotification);
+        ValueCodec.ReadItems(await d.InvokeAsync("apps.list", P(), ct), (x, _) => (string)x!);
+        ValueCodec.ReadItems(await d.InvokeAsync("process.list", P(), ct), (v, p) => ValueCodec.ReadProcess(v, p));
+        ValueCodec.ReadItems(await d.InvokeAsync("notifications.list", P(), ct), (v, p) => ValueCodec.ReadNotification(v, p));
         await d.InvokeAsync("power.lock", P(), ct);
         Assert.True(fake.IsLocked);
     }
