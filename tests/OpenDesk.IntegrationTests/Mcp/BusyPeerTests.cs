@@ -7,10 +7,11 @@ namespace OpenDesk.IntegrationTests.Mcp;
 
 /// <summary>
 /// BUSY end to end through MCP: two controller homes paired (through the CLI) with one <c>opendesk serve</c> on loopback
-/// (serving a FakeComputer through <c>OPENDESK_TEST_COMPUTER</c>, no desktop). Controller 1's <c>opendesk mcp</c> holds the
+/// (serving a FakeComputer through <c>OPENDESK_TEST_COMPUTER</c>; the two <c>opendesk mcp</c> share one private Xvfb as their local desktop). Controller 1's <c>opendesk mcp</c> holds the
 /// session; controller 2's <c>opendesk mcp</c> calling <c>screenshot</c> on the peer gets an isError result that names the
 /// busy peer and the active controller and says what to do. Controller 1 keeps working.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class BusyPeerTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -18,6 +19,8 @@ public sealed class BusyPeerTests
     [Fact]
     public async Task Second_controller_mcp_gets_a_clear_busy_error_while_the_first_holds_the_session()
     {
+        Assert.SkipUnless(OpenDesk.Local.VirtualDisplay.IsAvailable, "Xvfb not installed (opendesk mcp needs a local desktop)");
+        using OpenDesk.Local.VirtualDisplay desktop = McpTestHost.StartDesktop(1280, 800);
         using var homes = new TestHomes();
         int port = FreePort();
         await PairAsync(homes["server"], homes["c1"], "desk", port);
@@ -25,8 +28,8 @@ public sealed class BusyPeerTests
         (OpendeskProcess serve, _, _) = await StartServeAsync(homes["server"], port);
         await using (serve)
         {
-            await using McpClient first = await StartMcpAsync(homes["c1"]);
-            await using McpClient second = await StartMcpAsync(homes["c2"]);
+            await using McpClient first = await StartMcpAsync(homes["c1"], desktop);
+            await using McpClient second = await StartMcpAsync(homes["c2"], desktop);
 
             CallToolResult held = await CallAsync(first, "screenshot", ("peer", "desk"));
             Assert.True(held.IsError != true, Text(held));
@@ -49,13 +52,15 @@ public sealed class BusyPeerTests
         }
     }
 
-    private static Task<McpClient> StartMcpAsync(string controllerHome)
+    private static Task<McpClient> StartMcpAsync(string controllerHome, OpenDesk.Local.VirtualDisplay desktop)
         => McpClient.CreateAsync(
             new StdioClientTransport(new StdioClientTransportOptions
             {
                 Command = "dotnet",
                 Arguments = [McpTestHost.OpendeskDll, "mcp", "--home", controllerHome],
-                EnvironmentVariables = new Dictionary<string, string?>
+                // `opendesk mcp` always opens this machine's desktop (without DISPLAY it starts its own Xvfb, which races with
+                // the other tests' displays): both share a private one. Only the peer is used here.
+                EnvironmentVariables = new Dictionary<string, string?>(desktop.Environment.ToDictionary(kv => kv.Key, kv => (string?)kv.Value))
                 {
                     ["OPENDESK_HOME"] = controllerHome,
                     ["OPENDESK_TEST_COMPUTER"] = OpendeskProcess.FakeComputerSwitch,
