@@ -256,8 +256,10 @@ public sealed class McpSession : IAsyncDisposable
             }
             catch (BusyException e)
             {
+                // The server's own hint ("Disconnect them to take over.") is for its operator; the model gets one clear instruction.
+                string why = e.Message.Replace(" Disconnect them to take over.", "", StringComparison.Ordinal).Trim();
                 throw new BusyException(
-                    $"peer '{name}' is busy: {e.Message} Ask the active controller to disconnect, then retry; or use another peer.",
+                    $"peer '{name}' is busy: {why} Ask the active controller to disconnect (or the peer's owner to run `opendesk disconnect` there), then retry; or use another peer.",
                     e.Details);
             }
             catch (NotFoundException e)

@@ -140,12 +140,14 @@ public sealed class SessionTests
     public async Task Busy_peer_gives_an_actionable_message()
     {
         var peers = new FakePeerDirectory().Add("desk2");
-        peers.ConnectError = new BusyException("server is busy: peer-aa11bb is the active controller.");
+        peers.ConnectError = new BusyException("server is busy: peer-aa11bb is the active controller. Disconnect them to take over.");
         await using var session = Tools.Session(peers: peers);
         var catalog = OpenDeskTools.Create(session);
         var e = await Assert.ThrowsAsync<BusyException>(() => Tools.CallAsync(catalog, "screenshot"));
         Assert.Contains("peer 'desk2' is busy", e.Message);
         Assert.Contains("Ask the active controller to disconnect", e.Message);
+        Assert.Contains("peer-aa11bb is the active controller.", e.Message);
+        Assert.DoesNotContain("take over", e.Message); // the server operator's hint is not repeated to the model
     }
 
     [Fact]

@@ -43,6 +43,7 @@ public sealed class BusyPeerTests
             Assert.Contains("server is busy: peer-", message, StringComparison.Ordinal); // the active controller, as the server knows it
             Assert.Contains("is the active controller", message, StringComparison.Ordinal);
             Assert.Contains("Ask the active controller to disconnect", message, StringComparison.Ordinal);
+            Assert.DoesNotContain("take over", message, StringComparison.Ordinal);
             Assert.DoesNotContain("   at ", message, StringComparison.Ordinal); // no stack trace
 
             // The holder is unaffected; the rejection is in the server's audit log.
