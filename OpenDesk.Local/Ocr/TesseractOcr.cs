@@ -117,7 +117,7 @@ public sealed class TesseractOcr : IDisposable
     private OcrResult RecognizeRgba(ReadOnlySpan<byte> pixels, int width, int height, Rect? region, OcrPageMode mode)
         => RecognizeCore(pixels, width, height, width * 4, region, mode, redFirst: true);
 
-    private unsafe OcrResult RecognizeCore(ReadOnlySpan<byte> pixels, int width, int height, int stride, Rect? region, OcrPageMode mode, bool redFirst)
+    private OcrResult RecognizeCore(ReadOnlySpan<byte> pixels, int width, int height, int stride, Rect? region, OcrPageMode mode, bool redFirst)
     {
         var full = new Rect(0, 0, width, height);
         Rect r = region is { } rr ? rr.Intersect(full) : full;
@@ -132,31 +132,52 @@ public sealed class TesseractOcr : IDisposable
             throw new ArgumentException("The pixel buffer is smaller than stride * height.", nameof(pixels));
         }
 
-        // 24-bit RGB: Tesseract's own binarisation keeps coloured text (e.g. terminal prompts) that an 8-bit grey
-        // conversion can merge into its background.
-        var rgb = new byte[w * h * 3];
+        // 24-bit RGB first: Tesseract thresholds each channel and keeps coloured text (terminal prompts) that an 8-bit
+        // grey conversion merges into its background. Some widgets (e.g. Xaw buttons) read better in grey, so an empty
+        // colour result is retried in grey.
+        OcrResult colour = Run(ToPixels(pixels, stride, x0, y0, w, h, redFirst, grey: false), w, h, 3, x0, y0, mode);
+        return colour.Words.Count > 0 ? colour : Run(ToPixels(pixels, stride, x0, y0, w, h, redFirst, grey: true), w, h, 1, x0, y0, mode);
+    }
+
+    private static byte[] ToPixels(ReadOnlySpan<byte> pixels, int stride, int x0, int y0, int w, int h, bool redFirst, bool grey)
+    {
+        int bpp = grey ? 1 : 3;
+        var result = new byte[w * h * bpp];
         int rOff = redFirst ? 0 : 2, bOff = redFirst ? 2 : 0;
         for (int y = 0; y < h; y++)
         {
             ReadOnlySpan<byte> row = pixels.Slice(((y + y0) * stride) + (x0 * 4), w * 4);
-            Span<byte> dst = rgb.AsSpan(y * w * 3, w * 3);
+            Span<byte> dst = result.AsSpan(y * w * bpp, w * bpp);
             for (int x = 0; x < w; x++)
             {
-                int p = x * 4, q = x * 3;
-                dst[q] = row[p + rOff];
-                dst[q + 1] = row[p + 1];
-                dst[q + 2] = row[p + bOff];
+                int p = x * 4;
+                if (grey)
+                {
+                    dst[x] = (byte)(((row[p + rOff] * 77) + (row[p + 1] * 150) + (row[p + bOff] * 29)) >> 8);
+                }
+                else
+                {
+                    int q = x * 3;
+                    dst[q] = row[p + rOff];
+                    dst[q + 1] = row[p + 1];
+                    dst[q + 2] = row[p + bOff];
+                }
             }
         }
 
+        return result;
+    }
+
+    private unsafe OcrResult Run(byte[] image, int w, int h, int bytesPerPixel, int x0, int y0, OcrPageMode mode)
+    {
         var clock = Stopwatch.StartNew();
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-            fixed (byte* g = rgb)
+            fixed (byte* g = image)
             {
                 Interop.Tesseract.TessBaseAPISetPageSegMode(_handle, (int)mode);
-                Interop.Tesseract.TessBaseAPISetImage(_handle, (IntPtr)g, w, h, 3, w * 3);
+                Interop.Tesseract.TessBaseAPISetImage(_handle, (IntPtr)g, w, h, bytesPerPixel, w * bytesPerPixel);
                 Interop.Tesseract.TessBaseAPISetSourceResolution(_handle, 96);
                 if (Interop.Tesseract.TessBaseAPIRecognize(_handle, IntPtr.Zero) != 0)
                 {
