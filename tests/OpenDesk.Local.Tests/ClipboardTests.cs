@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using OpenDesk.Core;
+using OpenDesk.Local.Platforms.Linux;
 using OpenDesk.Local.Tests.Desktop;
 using SkiaSharp;
 
@@ -13,6 +15,8 @@ public sealed class ClipboardTests(DesktopFixture desktop) : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("od-clip-").FullName;
 
     private IComputer Computer => desktop.Computer;
+
+    private X11Clipboard X11 => (X11Clipboard)desktop.Computer.Clipboard;
 
     public ValueTask InitializeAsync()
     {
@@ -71,13 +75,49 @@ public sealed class ClipboardTests(DesktopFixture desktop) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Read_LargeTextFromXclip_ArrivesWhole()
+    public async Task Read_LargeTextFromXclip_ArrivesWhole_ThroughIncr()
     {
-        string big = string.Concat(Enumerable.Repeat("0123456789abcdef", 300_000)); // 4.8 MB (xclip may choose the INCR protocol for this; not asserted)
+        // 4.8 MB: xclip serves anything larger than a quarter of the extended request limit (1 MiB on Xvfb) with INCR.
+        string big = BigText(300_000);
         string file = Path.Combine(_dir, "big.txt");
         await File.WriteAllTextAsync(file, big);
+        int incrBefore = X11.IncrTransfersRead;
         _apps.Start("xclip", "-quiet", "-selection", "clipboard", "-i", file);
         await Wait.UntilAsync(async () => (await Computer.Clipboard.ReadAsync(Wait.Token)).GetText() is { Length: > 0 } t && t == big, "the large text");
+        Assert.True(X11.IncrTransfersRead > incrBefore, "the text was read through INCR");
+    }
+
+    [Fact]
+    public async Task Write_LargeText_IsServedToXclipThroughIncr()
+    {
+        // 4.8 MB is far over one core X request (256 KiB): served in INCR chunks; xclip must reassemble it byte for byte.
+        string big = BigText(300_000);
+        int incrBefore = X11.IncrTransfersServed;
+        await Computer.Clipboard.WriteAsync(ClipboardContents.FromText(big), Wait.Token);
+        string outFile = Path.Combine(_dir, "big-out.txt");
+        CompletedCommand r = await Computer.Processes.ShellAsync(new ShellCommand($"xclip -o -selection clipboard > {outFile}", Environment: Env()), Wait.Token);
+        Assert.True(r.ReturnCode == 0, Encoding.UTF8.GetString(r.Stderr));
+        string read = await File.ReadAllTextAsync(outFile, Encoding.UTF8);
+        Assert.Equal(big.Length, read.Length);
+        Assert.True(big == read, "xclip read the same text");
+        Assert.Equal(incrBefore + 1, X11.IncrTransfersServed);
+
+        // Small text still goes in one property (no INCR), and the clipboard keeps serving after a transfer.
+        await Computer.Clipboard.WriteAsync(ClipboardContents.FromText("small ✓"), Wait.Token);
+        Assert.Equal("small ✓", await XclipOutAsync());
+        Assert.Equal(incrBefore + 1, X11.IncrTransfersServed);
+    }
+
+    /// <summary>Text of 16 × <paramref name="lines"/> characters with non-ASCII ones (multi-byte UTF-8 across chunk boundaries).</summary>
+    private static string BigText(int lines)
+    {
+        var sb = new StringBuilder(lines * 16);
+        for (int i = 0; i < lines; i++)
+        {
+            sb.Append(i % 7 == 0 ? "Ωmega ✓ €" : "0123456789").Append(CultureInfo.InvariantCulture, $"{i % 100000,5}\n");
+        }
+
+        return sb.ToString();
     }
 
     private static byte[] MakePng()

@@ -9,13 +9,17 @@ namespace OpenDesk.Local.Platforms.Linux;
 /// <summary>
 /// The CLIPBOARD selection, natively: a dedicated thread with its own X connection and an unmapped window owns the
 /// selection and answers other clients' requests (TARGETS, UTF8_STRING/STRING/TEXT/text/plain, image/png and any
-/// other MIME type written), and reads other owners' contents (including the INCR protocol for large transfers).
+/// other MIME type written), and reads other owners' contents. Large transfers use the INCR protocol (ICCCM 2.7.2) both
+/// ways: data larger than one core X request is served in chunks, and INCR replies from other owners are read.
 /// </summary>
 [SupportedOSPlatform("linux")]
 internal sealed class X11Clipboard : IComputerClipboard, IDisposable
 {
     private const string PngMime = "image/png";
     private static readonly TimeSpan s_readTimeout = TimeSpan.FromSeconds(3);
+
+    // A requestor that stops deleting the property (it crashed or gave up) abandons its INCR transfer after this long.
+    private static readonly TimeSpan s_incrTimeout = TimeSpan.FromSeconds(10);
     private static readonly string[] s_textTargets = ["UTF8_STRING", "text/plain;charset=utf-8", "STRING", "TEXT", "text/plain"];
 
     private readonly BlockingCollection<Action> _work = [];
@@ -25,7 +29,10 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
     private X11Connection? _x;
     private nuint _window;
     private Dictionary<string, byte[]>? _owned;
+    private readonly Dictionary<(nuint Requestor, nuint Property), IncrTransfer> _serving = [];
     private volatile bool _stop;
+    private int _incrServed;
+    private int _incrRead;
 
     public X11Clipboard(string displayName)
     {
@@ -36,6 +43,28 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
     }
 
     public bool Available => _x is not null && _window != 0;
+
+    /// <summary>INCR transfers served to other clients until the end (for tests and diagnostics).</summary>
+    internal int IncrTransfersServed => Volatile.Read(ref _incrServed);
+
+    /// <summary>INCR transfers read from other owners (for tests and diagnostics).</summary>
+    internal int IncrTransfersRead => Volatile.Read(ref _incrRead);
+
+    /// <summary>
+    /// The largest chunk written in one request: like GTK and Qt, the core request limit (<c>XMaxRequestSize</c>,
+    /// 256 KiB on Xorg and Xvfb) rather than the BIG-REQUESTS one, so every requestor can take each chunk; also bounded by
+    /// <c>XExtendedMaxRequestSize</c> when a server reports a smaller one.
+    /// </summary>
+    private long MaxChunkBytes
+    {
+        get
+        {
+            long core = (long)Interop.Xlib.XMaxRequestSize(_x!.Handle);
+            long extended = (long)Interop.Xlib.XExtendedMaxRequestSize(_x.Handle);
+            long words = extended > 0 ? Math.Min(core, extended) : core;
+            return Math.Max(4096, (words * 4) - 100); // minus the ChangeProperty request header
+        }
+    }
 
     public Task<ClipboardContents> ReadCoreAsync(CancellationToken cancellationToken) => Invoke(ReadOnThread, cancellationToken);
 
@@ -115,6 +144,7 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
             }
 
             PumpEvents(null);
+            ExpireTransfers();
             pfd.REvents = 0;
             _ = Interop.Libc.poll(ref pfd, 1, 10);
         }
@@ -140,6 +170,9 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
             {
                 case Interop.Xlib.SelectionRequest:
                     Serve(ev);
+                    break;
+                case Interop.Xlib.PropertyNotify:
+                    ContinueTransfer(ev);
                     break;
                 case Interop.Xlib.SelectionClear:
                     if ((nuint)ev.Pad[5] == x.Atom("CLIPBOARD"))
@@ -271,8 +304,7 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
                     bytes = other;
                 }
 
-                long maxBytes = Math.Max((long)Interop.Xlib.XExtendedMaxRequestSize(x.Handle), (long)Interop.Xlib.XMaxRequestSize(x.Handle)) * 4 - 1024;
-                if (bytes is not null && bytes.Length <= maxBytes)
+                if (bytes is not null && bytes.Length <= MaxChunkBytes)
                 {
                     fixed (byte* p = bytes)
                     {
@@ -280,6 +312,10 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
                     }
 
                     ok = true;
+                }
+                else if (bytes is not null)
+                {
+                    ok = StartTransfer(requestor, property, target, bytes);
                 }
             }
         }
@@ -294,6 +330,79 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
         reply.Pad[8] = time;
         _ = Interop.Xlib.XSendEvent(x.Handle, requestor, Interop.Xlib.False, 0, &reply);
         _ = x.SyncAndCheck(); // a requestor that vanished gives BadWindow; ignore it
+    }
+
+    /// <summary>
+    /// Starts an INCR transfer (ICCCM 2.7.2): watch the requestor's properties, answer with an INCR property holding the
+    /// size; each time the requestor deletes the property the next chunk is written, and a zero-length one ends it.
+    /// </summary>
+    private unsafe bool StartTransfer(nuint requestor, nuint property, nuint target, byte[] data)
+    {
+        X11Connection x = _x!;
+        _ = Interop.Xlib.XSelectInput(x.Handle, requestor, (nint)Interop.Xlib.PropertyChangeMask);
+        nint size = data.Length;
+        _ = Interop.Xlib.XChangeProperty(x.Handle, requestor, property, x.Atom("INCR"), 32, Interop.Xlib.PropModeReplace, (byte*)&size, 1);
+        if (x.SyncAndCheck() != 0)
+        {
+            return false; // the requestor's window is gone
+        }
+
+        _serving[(requestor, property)] = new IncrTransfer(target, data, MaxChunkBytes) { LastActivity = Stopwatch.GetTimestamp() };
+        return true;
+    }
+
+    /// <summary>Writes the next chunk of an INCR transfer when its requestor has deleted the previous one.</summary>
+    private unsafe void ContinueTransfer(Interop.Xlib.XEvent ev)
+    {
+        // XPropertyEvent (Xlib.h, x86_64): type 0, serial 8, send_event 16, display 24, window 32, atom 40, time 48, state 56.
+        var key = ((nuint)ev.Pad[4], (nuint)ev.Pad[5]);
+        if ((int)(ev.Pad[7] & 0xFFFFFFFF) != Interop.Xlib.PropertyDelete || !_serving.TryGetValue(key, out IncrTransfer? t))
+        {
+            return;
+        }
+
+        X11Connection x = _x!;
+        int length = (int)Math.Min(t.ChunkBytes, t.Data.Length - t.Offset);
+        X11Connection.ClearError();
+        fixed (byte* p = t.Data)
+        {
+            _ = Interop.Xlib.XChangeProperty(x.Handle, key.Item1, key.Item2, t.Target, 8, Interop.Xlib.PropModeReplace, p + t.Offset, length);
+        }
+
+        t.Offset += length;
+        t.LastActivity = Stopwatch.GetTimestamp();
+        bool failed = x.SyncAndCheck() != 0;
+        if (length == 0 || failed)
+        {
+            if (!failed)
+            {
+                Interlocked.Increment(ref _incrServed);
+            }
+
+            EndTransfer(key);
+        }
+    }
+
+    private void ExpireTransfers()
+    {
+        foreach (var (key, t) in _serving.ToList())
+        {
+            if (Stopwatch.GetElapsedTime(t.LastActivity) > s_incrTimeout)
+            {
+                EndTransfer(key);
+            }
+        }
+    }
+
+    private void EndTransfer((nuint Requestor, nuint Property) key)
+    {
+        _ = _serving.Remove(key);
+        if (!_serving.Keys.Any(k => k.Requestor == key.Requestor))
+        {
+            X11Connection.ClearError();
+            _ = Interop.Xlib.XSelectInput(_x!.Handle, key.Requestor, 0);
+            _ = _x.SyncAndCheck(); // BadWindow when the requestor has gone
+        }
     }
 
     private ClipboardContents ReadOnThread()
@@ -385,6 +494,7 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
             PropertyValue? chunk = x.GetProperty(_window, property, delete: true);
             if (chunk is null || chunk.Data.Length == 0)
             {
+                Interlocked.Increment(ref _incrRead);
                 type = chunk?.Type ?? 0;
                 format = chunk?.Format ?? 8;
                 return all.ToArray();
@@ -393,6 +503,19 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
             all.Write(chunk.Data);
             clock.Restart();
         }
+    }
+
+    private sealed class IncrTransfer(nuint target, byte[] data, long chunkBytes)
+    {
+        public nuint Target { get; } = target;
+
+        public byte[] Data { get; } = data;
+
+        public long ChunkBytes { get; } = chunkBytes;
+
+        public int Offset { get; set; }
+
+        public long LastActivity { get; set; }
     }
 
     public void Dispose()

@@ -38,6 +38,8 @@ internal static unsafe partial class Interop
         internal const int SelectionRequest = 30;
         internal const int SelectionNotify = 31;
         internal const int PropertyNotify = 28;
+        internal const int PropertyNewValue = 0;
+        internal const int PropertyDelete = 1;
         internal const long PropertyChangeMask = 1L << 22;
         internal const long SubstructureRedirectMask = 1L << 20;
         internal const long SubstructureNotifyMask = 1L << 19;
