@@ -4,7 +4,10 @@ import { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage } from "@langchain/core/messages";
 
 export class ScriptedChatModel extends BaseChatModel {
-  /** @param {{ calls?: { name: string, args: object }[], text?: string }[]} turns */
+  /**
+   * @param {({ calls?: { name: string, args: object }[], text?: string } | ((messages: object[]) => object))[]} turns
+   *   a turn is a fixed answer, or a function of the messages received (to act on what a tool returned, as a model would)
+   */
   constructor(turns) {
     super({});
     this.turns = turns;
@@ -24,7 +27,8 @@ export class ScriptedChatModel extends BaseChatModel {
 
   async _generate(messages) {
     this.received.push(messages);
-    const step = this.turns[this.turn++] ?? { text: "done" };
+    const next = this.turns[this.turn++] ?? { text: "done" };
+    const step = typeof next === "function" ? next(messages) : next;
     const toolCalls = (step.calls ?? []).map((c, i) => ({
       id: `call_${this.turn}_${i + 1}`,
       name: c.name,
