@@ -45,7 +45,7 @@ public sealed record Pixmap(
 /// <summary>A monitor (protocol-v1 <c>Display</c>).</summary>
 /// <param name="Id">A stable identifier for the display (e.g. the XRandR output name or index).</param>
 /// <param name="Bounds">The display's area in desktop space.</param>
-/// <param name="ScaleFactor">Physical pixels per desktop pixel (1 on X11 unless the desktop is scaled).</param>
+/// <param name="ScaleFactor">Physical pixels per desktop pixel; on X11 (no desktop scaling) the density the display is drawn for: DPI / 96 to the nearest 0.25, at least 1, 1 when the physical size is unknown.</param>
 /// <param name="Primary">True for the primary display.</param>
 /// <param name="Name">A human-readable name, if known.</param>
 public sealed record Display(string Id, Rect Bounds, double ScaleFactor = 1.0, bool Primary = false, string? Name = null);

@@ -41,6 +41,7 @@ internal sealed unsafe class LinuxDisplay : IComputerDisplay, IScreenSource
                 Interop.Xrandr.XRRMonitorInfo* monitors = Interop.Xrandr.XRRGetMonitors(_x.Handle, _x.Root, 1, out int count);
                 if (monitors is not null)
                 {
+                    IntPtr resources = Interop.Xrandr.XRRGetScreenResourcesCurrent(_x.Handle, _x.Root);
                     try
                     {
                         for (int i = 0; i < count; i++)
@@ -48,14 +49,18 @@ internal sealed unsafe class LinuxDisplay : IComputerDisplay, IScreenSource
                             Interop.Xrandr.XRRMonitorInfo m = monitors[i];
                             string name = _x.AtomName(m.Name) ?? string.Empty;
                             string id = name.Length > 0 ? name : i.ToString(CultureInfo.InvariantCulture);
-
-                            // X11 has no desktop scaling: desktop pixels are physical pixels. Report DPI-derived scale only as metadata would be
-                            // misleading, so the factor stays 1 as the contract says.
-                            result.Add(new Display(id, new Rect(m.X, m.Y, m.Width, m.Height), 1.0, m.Primary != 0, name.Length > 0 ? name : null));
+                            (int mmW, int mmH) = PhysicalSize(m, resources);
+                            double scale = DisplayScale.FromPhysicalSize(m.Width, m.Height, mmW, mmH);
+                            result.Add(new Display(id, new Rect(m.X, m.Y, m.Width, m.Height), scale, m.Primary != 0, name.Length > 0 ? name : null));
                         }
                     }
                     finally
                     {
+                        if (resources != IntPtr.Zero)
+                        {
+                            Interop.Xrandr.XRRFreeScreenResources(resources);
+                        }
+
                         Interop.Xrandr.XRRFreeMonitors(monitors);
                     }
                 }
@@ -63,7 +68,8 @@ internal sealed unsafe class LinuxDisplay : IComputerDisplay, IScreenSource
 
             if (result.Count == 0)
             {
-                result.Add(new Display("0", new Rect(0, 0, rootW, rootH), 1.0, true, "screen"));
+                (int mmW, int mmH) = CoreScreenSize();
+                result.Add(new Display("0", new Rect(0, 0, rootW, rootH), DisplayScale.FromPhysicalSize(rootW, rootH, mmW, mmH), true, "screen"));
             }
         }
 
@@ -76,6 +82,46 @@ internal sealed unsafe class LinuxDisplay : IComputerDisplay, IScreenSource
         result.Sort((a, b) => b.Primary.CompareTo(a.Primary));
         return result;
     }
+
+    /// <summary>
+    /// The monitor's physical size in mm. Its outputs' sizes (EDID) come first. A server that does not know an output's
+    /// size makes the monitor's up at 96 DPI (Xvfb: 212 mm for 800 px whatever its <c>-dpi</c>), so then the core
+    /// screen's size is used: what <c>Xvfb -dpi</c>, Xorg's <c>DisplaySize</c>/<c>-dpi</c> and <c>xrandr --dpi</c> set.
+    /// A monitor a client defined without outputs keeps its own size. Caller holds the gate.
+    /// </summary>
+    private (int WidthMm, int HeightMm) PhysicalSize(Interop.Xrandr.XRRMonitorInfo monitor, IntPtr resources)
+    {
+        if (resources != IntPtr.Zero && monitor.NOutput > 0 && monitor.Outputs != IntPtr.Zero)
+        {
+            nuint output = ((nuint*)monitor.Outputs)[0];
+            X11Connection.ClearError();
+            Interop.Xrandr.XRROutputInfoHead* info = Interop.Xrandr.XRRGetOutputInfo(_x.Handle, resources, output);
+            _ = _x.SyncAndCheck();
+            if (info is not null)
+            {
+                try
+                {
+                    if (info->MmWidth > 0 && info->MmHeight > 0)
+                    {
+                        return ((int)info->MmWidth, (int)info->MmHeight);
+                    }
+                }
+                finally
+                {
+                    Interop.Xrandr.XRRFreeOutputInfo(info);
+                }
+            }
+        }
+        else if (monitor.NOutput == 0 && monitor.MWidth > 0 && monitor.MHeight > 0)
+        {
+            return (monitor.MWidth, monitor.MHeight);
+        }
+
+        return CoreScreenSize();
+    }
+
+    private (int WidthMm, int HeightMm) CoreScreenSize()
+        => (Interop.Xlib.XDisplayWidthMM(_x.Handle, _x.Screen), Interop.Xlib.XDisplayHeightMM(_x.Handle, _x.Screen));
 
     public ValueTask<IReadOnlyList<Display>> GetDisplaysAsync(CancellationToken cancellationToken)
     {

@@ -76,6 +76,9 @@ internal static unsafe partial class Interop
         internal static partial int XDisplayWidthMM(SafeDisplayHandle display, int screen);
 
         [LibraryImport(Libraries.X11)]
+        internal static partial int XDisplayHeightMM(SafeDisplayHandle display, int screen);
+
+        [LibraryImport(Libraries.X11)]
         internal static partial IntPtr XDefaultVisual(SafeDisplayHandle display, int screen);
 
         [LibraryImport(Libraries.X11)]

@@ -4,7 +4,7 @@ namespace OpenDesk.Local;
 
 internal static unsafe partial class Interop
 {
-    /// <summary>RandR 1.5 monitors (libXrandr).</summary>
+    /// <summary>RandR 1.5 monitors and the physical size of outputs (libXrandr).</summary>
     internal static partial class Xrandr
     {
         /// <summary><c>XRRMonitorInfo</c> (X11/extensions/Xrandr.h, x86_64: 56 bytes).</summary>
@@ -24,6 +24,19 @@ internal static unsafe partial class Interop
             public IntPtr Outputs;
         }
 
+        /// <summary>The leading fields of <c>XRROutputInfo</c> (X11/extensions/Xrandr.h, x86_64); only read through the library's pointer.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct XRROutputInfoHead
+        {
+            public nuint Timestamp;
+            public nuint Crtc;
+            public IntPtr Name;
+            public int NameLen;
+            public nuint MmWidth;
+            public nuint MmHeight;
+            public ushort Connection;
+        }
+
         [LibraryImport(Libraries.Xrandr)]
         internal static partial int XRRQueryExtension(SafeDisplayHandle display, out int eventBase, out int errorBase);
 
@@ -32,5 +45,17 @@ internal static unsafe partial class Interop
 
         [LibraryImport(Libraries.Xrandr)]
         internal static partial void XRRFreeMonitors(XRRMonitorInfo* monitors);
+
+        [LibraryImport(Libraries.Xrandr)]
+        internal static partial IntPtr XRRGetScreenResourcesCurrent(SafeDisplayHandle display, nuint window);
+
+        [LibraryImport(Libraries.Xrandr)]
+        internal static partial void XRRFreeScreenResources(IntPtr resources);
+
+        [LibraryImport(Libraries.Xrandr)]
+        internal static partial XRROutputInfoHead* XRRGetOutputInfo(SafeDisplayHandle display, IntPtr resources, nuint output);
+
+        [LibraryImport(Libraries.Xrandr)]
+        internal static partial void XRRFreeOutputInfo(XRROutputInfoHead* outputInfo);
     }
 }
