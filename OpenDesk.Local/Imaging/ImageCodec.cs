@@ -1,9 +1,13 @@
+using System.Buffers;
 using OpenDesk.Core;
 using SkiaSharp;
 
 namespace OpenDesk.Local.Imaging;
 
-/// <summary>Scales and encodes BGRX frames with SkiaSharp, reading the capture buffer in place (no copy).</summary>
+/// <summary>
+/// Scales (<see cref="AreaScaler"/>) and encodes BGRX frames, reading the capture buffer in place (no copy): JPEG through
+/// libturbojpeg when installed (<see cref="TurboJpeg"/>), else SkiaSharp; PNG and raw through SkiaSharp.
+/// </summary>
 internal static class ImageCodec
 {
     public const int DefaultJpegQuality = 80;
@@ -30,27 +34,43 @@ internal static class ImageCodec
         return (Math.Max(1, (int)Math.Round(width * scale)), Math.Max(1, (int)Math.Round(height * scale)));
     }
 
-    public static (byte[] Data, int Width, int Height) Encode(BgraFrame frame, PixmapFormat format, int? quality, int? maxWidth, int? maxHeight)
+    public static unsafe (byte[] Data, int Width, int Height) Encode(BgraFrame frame, PixmapFormat format, int? quality, int? maxWidth, int? maxHeight)
     {
-        var info = new SKImageInfo(frame.Width, frame.Height, SKColorType.Bgra8888, SKAlphaType.Opaque);
-        using var source = new SKPixmap(info, frame.Pixels, frame.Stride);
         (int w, int h) = Fit(frame.Width, frame.Height, maxWidth, maxHeight);
         if (w == frame.Width && h == frame.Height)
         {
-            return (EncodePixmap(source, format, quality), w, h);
+            return (EncodeBgra((byte*)frame.Pixels, w, h, frame.Stride, format, quality), w, h);
         }
 
-        using var scaled = new SKBitmap(new SKImageInfo(w, h, SKColorType.Bgra8888, SKAlphaType.Opaque));
-        using SKPixmap target = scaled.PeekPixels();
-        SKSamplingOptions sampling = (double)w / frame.Width >= 0.5
-            ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None)
-            : new SKSamplingOptions(SKCubicResampler.Mitchell);
-        if (!source.ScalePixels(target, sampling))
+        // Area-average into a pooled buffer (no per-call 4–8 MB allocation), then encode from it.
+        int stride = w * 4;
+        byte[] scaled = ArrayPool<byte>.Shared.Rent(stride * h);
+        try
         {
-            throw new InternalErrorException("Scaling the captured image failed.");
+            AreaScaler.Scale(frame, scaled, w, h, stride);
+            fixed (byte* p = scaled)
+            {
+                return (EncodeBgra(p, w, h, stride, format, quality), w, h);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scaled);
+        }
+    }
+
+    /// <summary>Encodes BGRX pixels: JPEG through libturbojpeg when it is installed, everything else through SkiaSharp.</summary>
+    private static unsafe byte[] EncodeBgra(byte* pixels, int width, int height, int stride, PixmapFormat format, int? quality)
+    {
+        if (format == PixmapFormat.Jpeg
+            && TurboJpeg.TryEncode(pixels, width, height, stride, Math.Clamp(quality ?? DefaultJpegQuality, 1, 100), subsample420: true) is { } jpeg)
+        {
+            return jpeg;
         }
 
-        return (EncodePixmap(target, format, quality), w, h);
+        var info = new SKImageInfo(width, height, SKColorType.Bgra8888, SKAlphaType.Opaque);
+        using var pixmap = new SKPixmap(info, (IntPtr)pixels, stride);
+        return EncodePixmap(pixmap, format, quality);
     }
 
     public static byte[] EncodePixmap(SKPixmap pixmap, PixmapFormat format, int? quality)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using OpenDesk.Core;
 using OpenDesk.Local.Imaging;
 using SkiaSharp;
@@ -64,6 +65,100 @@ public sealed class ImagingTests
         SettleResult still = await ScreenSettle.WaitAsync(_ => ValueTask.FromResult(baseline), baseline, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(1));
         Assert.True(still.Stable);
         Assert.False(still.Changed);
+    }
+
+    [Fact]
+    public void AreaScaler_KeepsFlatColoursExact_AndEveryThinLine()
+    {
+        // 1920x1080 grey with a one-pixel black vertical line every 37 columns and a horizontal one every 29 rows.
+        const int w = 1920, h = 1080;
+        var pixels = new byte[w * h * 4];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                byte v = x % 37 == 5 || y % 29 == 7 ? (byte)0 : (byte)200;
+                int o = ((y * w) + x) * 4;
+                (pixels[o], pixels[o + 1], pixels[o + 2], pixels[o + 3]) = (v, v, v, 17);
+            }
+        }
+
+        const int sw = 1430, sh = 804;
+        var scaled = new byte[sw * sh * 4];
+        GCHandle pin = GCHandle.Alloc(pixels, GCHandleType.Pinned);
+        try
+        {
+            AreaScaler.Scale(new BgraFrame(pin.AddrOfPinnedObject(), w, h, w * 4, 0, 0), scaled, sw, sh, sw * 4);
+        }
+        finally
+        {
+            pin.Free();
+        }
+
+        byte At(int x, int y) => scaled[((y * sw) + x) * 4];
+
+        // Flat areas stay exactly 200 and opaque (the undefined 4th byte becomes 255).
+        Assert.Equal(200, At(10, 1));
+        Assert.Equal(255, scaled[((1 * sw) + 10) * 4 + 3]);
+
+        // Area averaging never drops a one-pixel line: every source line darkens its output column (nearest-neighbour sampling skips some).
+        for (int line = 5; line < w; line += 37)
+        {
+            int column = (int)(line * (double)sw / w);
+            Assert.True(At(column, 2) < 200, $"line at x={line} vanished (column {column} = {At(column, 2)})");
+        }
+
+        // Total darkness is preserved to within rounding (area conservation).
+        double sourceMean = pixels.Where((_, i) => i % 4 == 0).Average(b => (double)b);
+        double scaledMean = scaled.Where((_, i) => i % 4 == 0).Average(b => (double)b);
+        Assert.InRange(scaledMean, sourceMean - 0.5, sourceMean + 0.5);
+    }
+
+    [Fact]
+    public void Encode_Jpeg_KeepsChannelOrder_AndScales()
+    {
+        // Left third red, middle green, right blue (BGRX in memory, as X11 delivers it).
+        const int w = 300, h = 120;
+        var pixels = new byte[w * h * 4];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                int o = ((y * w) + x) * 4;
+                (pixels[o], pixels[o + 1], pixels[o + 2]) = x < 100 ? ((byte)0, (byte)0, (byte)255) : x < 200 ? ((byte)0, (byte)255, (byte)0) : ((byte)255, (byte)0, (byte)0);
+            }
+        }
+
+        foreach ((int? maxW, int expectW) in new[] { ((int?)null, 300), (150, 150) })
+        {
+            GCHandle pin = GCHandle.Alloc(pixels, GCHandleType.Pinned);
+            byte[] data;
+            int ow, oh;
+            try
+            {
+                (data, ow, oh) = ImageCodec.Encode(new BgraFrame(pin.AddrOfPinnedObject(), w, h, w * 4, 0, 0), PixmapFormat.Jpeg, 80, maxW, null);
+            }
+            finally
+            {
+                pin.Free();
+            }
+
+            Assert.Equal((expectW, h * expectW / w), (ow, oh));
+            using SKBitmap decoded = SKBitmap.Decode(data);
+            Assert.Equal((ow, oh), (decoded.Width, decoded.Height));
+            SKColor red = decoded.GetPixel(ow / 6, oh / 2), green = decoded.GetPixel(ow / 2, oh / 2), blue = decoded.GetPixel(ow * 5 / 6, oh / 2);
+            Assert.True(red.Red > 220 && red.Green < 40 && red.Blue < 40, $"red came back as {red}");
+            Assert.True(green.Green > 220 && green.Red < 40 && green.Blue < 40, $"green came back as {green}");
+            Assert.True(blue.Blue > 220 && blue.Red < 40 && blue.Green < 40, $"blue came back as {blue}");
+        }
+    }
+
+    [Fact]
+    public void TurboJpeg_IsUsedWhenInstalled()
+    {
+        // eng/packages.txt installs libturbojpeg0; without it JPEG encoding falls back to SkiaSharp (3–5x slower).
+        bool installed = File.Exists("/usr/lib/x86_64-linux-gnu/libturbojpeg.so.0") || File.Exists("/usr/lib/aarch64-linux-gnu/libturbojpeg.so.0");
+        Assert.Equal(installed && Environment.GetEnvironmentVariable("OPENDESK_NO_TURBOJPEG") != "1", TurboJpeg.IsAvailable);
     }
 
     private static Pixmap MakePng(int w, int h, SKColor colour)
