@@ -28,13 +28,18 @@ public sealed record RecordedRequest(string Path, JsonObject Body);
 /// <summary>
 /// A scripted, OpenAI-compatible chat endpoint on loopback (Kestrel, 127.0.0.1:0). Each request to
 /// <c>/v1/chat/completions</c> (JSON or SSE when <c>stream</c> is true) or <c>/v1/responses</c> gets the next turn of
-/// the script; once the script is used up it answers "done". Every request body is recorded. The script may also be
-/// a function of the request (to check what the model received before answering).
+/// the script; once the script is used up it answers "done". Every request body is recorded. Like OpenAI, it rejects
+/// (HTTP 400, <c>invalid_request_error</c>, without using up a turn) a conversation whose tool results do not match
+/// its tool calls: on Chat Completions every assistant <c>tool_calls</c> entry must be answered by a <c>role: tool</c>
+/// message before any other message, a tool message must answer such a call, and its content may hold only text (no
+/// images); on the Responses API every <c>function_call</c> item needs a <c>function_call_output</c> with its
+/// <c>call_id</c> and the other way round. Rejections are kept in <see cref="Rejections"/>.
 /// </summary>
 public sealed class ScriptedOpenAIEndpoint : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private readonly ConcurrentQueue<string> _rejections = new();
     private readonly Queue<ScriptTurn> _script;
     private readonly Lock _gate = new();
     private int _callId;
@@ -53,6 +58,9 @@ public sealed class ScriptedOpenAIEndpoint : IAsyncDisposable
 
     /// <summary>Chat-completions request bodies only.</summary>
     public IReadOnlyList<JsonObject> ChatRequests => [.. _requests.Where(r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal)).Select(r => r.Body)];
+
+    /// <summary>Why requests were rejected with HTTP 400, oldest first (empty when every request was well formed).</summary>
+    public IReadOnlyList<string> Rejections => [.. _rejections];
 
     /// <summary>Turns left in the script.</summary>
     public int Remaining
@@ -112,9 +120,112 @@ public sealed class ScriptedOpenAIEndpoint : IAsyncDisposable
 
     private string NewCallId() => "call_" + Interlocked.Increment(ref _callId).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>Answers 400 the way OpenAI does when <paramref name="problem"/> is not null; true when it did.</summary>
+    private async Task<bool> RejectAsync(HttpContext context, string? problem, string param)
+    {
+        if (problem is null)
+        {
+            return false;
+        }
+
+        _rejections.Enqueue(problem);
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        context.Response.ContentType = "application/json";
+        var error = new JsonObject
+        {
+            ["error"] = new JsonObject { ["message"] = problem, ["type"] = "invalid_request_error", ["param"] = param, ["code"] = null },
+        };
+        await context.Response.WriteAsync(error.ToJsonString(), context.RequestAborted);
+        return true;
+    }
+
+    /// <summary>What OpenAI would refuse in a chat-completions message list (tool results that do not match tool calls, images in tool messages), or null.</summary>
+    public static string? CheckChatMessages(JsonObject body)
+    {
+        if (body["messages"] is not JsonArray messages)
+        {
+            return "'messages' is required";
+        }
+
+        var unanswered = new List<string>();
+        for (int i = 0; i < messages.Count; i++)
+        {
+            string role = messages[i]?["role"]?.GetValue<string>() ?? "";
+            if (role == "tool")
+            {
+                string id = messages[i]!["tool_call_id"]?.GetValue<string>() ?? "";
+                if (!unanswered.Remove(id))
+                {
+                    return $"Invalid parameter: messages[{i}] with role 'tool' must be a response to a preceding message with 'tool_calls' (tool_call_id '{id}').";
+                }
+
+                if (messages[i]!["content"] is JsonArray parts
+                    && parts.Select(p => p?["type"]?.GetValue<string>()).FirstOrDefault(t => t != "text") is { } type)
+                {
+                    return $"Invalid 'messages[{i}]': a message with role 'tool' may only contain text parts, not '{type}'.";
+                }
+
+                continue;
+            }
+
+            if (unanswered.Count > 0)
+            {
+                return "An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. "
+                    + $"The following tool_call_ids did not have response messages: {string.Join(", ", unanswered)}";
+            }
+
+            if (role == "assistant" && messages[i]!["tool_calls"] is JsonArray calls)
+            {
+                unanswered.AddRange(calls.Select(c => c?["id"]?.GetValue<string>() ?? ""));
+            }
+        }
+
+        return unanswered.Count > 0
+            ? $"An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: {string.Join(", ", unanswered)}"
+            : null;
+    }
+
+    /// <summary>What the Responses API would refuse in an input item list (function calls and outputs that do not pair up by <c>call_id</c>), or null.</summary>
+    public static string? CheckResponsesInput(JsonObject body)
+    {
+        if (body["input"] is not JsonArray items)
+        {
+            return null; // a plain string input holds no calls
+        }
+
+        var calls = new HashSet<string>(StringComparer.Ordinal);
+        var outputs = new HashSet<string>(StringComparer.Ordinal);
+        foreach (JsonNode? item in items)
+        {
+            string type = item?["type"]?.GetValue<string>() ?? "";
+            string id = item?["call_id"]?.GetValue<string>() ?? "";
+            if (type == "function_call")
+            {
+                calls.Add(id);
+            }
+            else if (type == "function_call_output")
+            {
+                if (!calls.Contains(id))
+                {
+                    return $"No tool call found for function call output with call_id {id}.";
+                }
+
+                outputs.Add(id);
+            }
+        }
+
+        string? missing = calls.FirstOrDefault(c => !outputs.Contains(c));
+        return missing is null ? null : $"No tool output found for function call {missing}.";
+    }
+
     private async Task ChatAsync(HttpContext context)
     {
         JsonObject body = await ReadAsync(context);
+        if (await RejectAsync(context, CheckChatMessages(body), "messages"))
+        {
+            return;
+        }
+
         ScriptTurn turn = Next();
         string model = body["model"]?.GetValue<string>() ?? "fake";
         var calls = turn.Calls.Select(c => (Id: NewCallId(), c.Name, c.ArgumentsJson)).ToList();
@@ -190,6 +301,11 @@ public sealed class ScriptedOpenAIEndpoint : IAsyncDisposable
     private async Task ResponsesAsync(HttpContext context)
     {
         JsonObject body = await ReadAsync(context);
+        if (await RejectAsync(context, CheckResponsesInput(body), "input"))
+        {
+            return;
+        }
+
         ScriptTurn turn = Next();
         var output = new JsonArray();
         int n = 0;
