@@ -146,3 +146,26 @@ test("ChatOpenAI against an OpenAI-compatible endpoint: the middleware sends scr
     await endpoint.close();
   }
 });
+
+test("ChatOpenAI without the middleware puts the screenshot inside the tool message, which Chat Completions refuses", async () => {
+  const endpoint = await startFakeOpenAI(threeStepScript());
+  try {
+    await withClient({ useStandardContentBlocks: true, outputHandling: { image: "content", text: "content" } }, async (client) => {
+      const tools = await client.getTools();
+      const { ChatOpenAI } = await import("@langchain/openai");
+      const model = new ChatOpenAI({ model: "fake-model", apiKey: "k", maxRetries: 0, configuration: { baseURL: endpoint.baseUrl } });
+      const agent = createAgent({ model, tools });
+      await assert.rejects(
+        agent.invoke({ messages: [{ role: "user", content: "Click at 200,150 and type hello." }] }),
+        /400[\s\S]*may only contain text parts, not 'image_url'/,
+      );
+      // What ChatOpenAI sent: the JPEG as an image_url part of the role: tool message.
+      const tool = endpoint.requests[1].messages.find((m) => m.role === "tool");
+      assert.ok(Array.isArray(tool.content), JSON.stringify(tool.content).slice(0, 200));
+      assert.match(tool.content.find((p) => p.type === "image_url").image_url.url, /^data:image\/jpeg;base64,\/9j\//);
+      assert.equal(endpoint.rejections.length, 1);
+    });
+  } finally {
+    await endpoint.close();
+  }
+});
