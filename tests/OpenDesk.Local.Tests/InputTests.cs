@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using OpenDesk.Core;
 using OpenDesk.Local.Imaging;
@@ -37,24 +38,24 @@ public sealed class InputTests(DesktopFixture desktop, ITestOutputHelper output)
     [Fact]
     public async Task TypeText_IntoXterm_RunsACommandThatWritesAFile()
     {
-        Window w = await StartShellAsync("type-term");
+        (Process shell, Window w) = await StartShellAsync("type-term");
         string file = Path.Combine(_dir, "typed.txt");
         await Computer.Input.TypeTextAsync(new TextInput($"echo Typed_by-XTest 123 > {file}\n", 0), Wait.Token);
-        await Wait.UntilAsync(() => File.Exists(file) && File.ReadAllText(file) == "Typed_by-XTest 123\n", "the typed command to write the file");
+        await Wait.UntilAsync(() => Alive(shell) && File.Exists(file) && File.ReadAllText(file) == "Typed_by-XTest 123\n", "the typed command to write the file");
         Assert.NotNull(w);
     }
 
     [Fact]
     public async Task TypeText_UnicodeNotOnTheKeymap_ArrivesIntact_AndKeymapIsRestored()
     {
-        await StartShellAsync("unicode-term");
+        (Process shell, _) = await StartShellAsync("unicode-term");
         string before = await KeymapAsync();
         string file = Path.Combine(_dir, "unicode.txt");
         const string text = "Grüße ✓ Ωmega €5 日本";
         await Computer.Input.TypeTextAsync(new TextInput($"printf '%s' '{text}' > {file}\n", 0), Wait.Token);
         try
         {
-            await Wait.UntilAsync(() => File.Exists(file) && File.ReadAllText(file, Encoding.UTF8) == text, "the Unicode text in the file");
+            await Wait.UntilAsync(() => Alive(shell) && File.Exists(file) && File.ReadAllText(file, Encoding.UTF8) == text, "the Unicode text in the file");
         }
         catch (TimeoutException)
         {
@@ -71,7 +72,7 @@ public sealed class InputTests(DesktopFixture desktop, ITestOutputHelper output)
     [Fact]
     public async Task Keys_ChordsAndNamedKeys_AreDelivered()
     {
-        await StartShellAsync("chord-term");
+        (Process shell, _) = await StartShellAsync("chord-term");
         string file = Path.Combine(_dir, "chord.txt");
 
         // Type the command without its first letter, jump to the line start with ctrl+a, add the letter, then press enter.
@@ -85,13 +86,15 @@ public sealed class InputTests(DesktopFixture desktop, ITestOutputHelper output)
         await PressAsync("enter");
         try
         {
-            await Wait.UntilAsync(() => File.Exists(file) && File.ReadAllText(file) == "chord-ok\n", "the chord-edited command to run");
+            await Wait.UntilAsync(() => Alive(shell) && File.Exists(file) && File.ReadAllText(file) == "chord-ok\n", "the chord-edited command to run");
         }
-        catch (TimeoutException)
+        catch (Exception e) when (e is TimeoutException or ShellEndedException)
         {
             Pixmap shot = await Computer.Display.CaptureAsync(CaptureOptions.Default, Wait.Token);
             await File.WriteAllBytesAsync("/tmp/od-chord-fail.png", shot.Data);
             output.WriteLine(_apps.AllOutput());
+            output.WriteLine("pressed keycodes: " + await ShellOutAsync("python3 -c \"import ctypes;x=ctypes.cdll.LoadLibrary('libX11.so.6');x.XOpenDisplay.restype=ctypes.c_void_p;d=x.XOpenDisplay(None);b=(ctypes.c_char*32)();x.XQueryKeymap(ctypes.c_void_p(d),b);print([i*8+j for i in range(32) for j in range(8) if b.raw[i]>>j&1])\""));
+            output.WriteLine("modifiers: " + await ShellOutAsync("xmodmap -pm"));
             throw;
         }
 
@@ -102,7 +105,7 @@ public sealed class InputTests(DesktopFixture desktop, ITestOutputHelper output)
     [Fact]
     public async Task Scroll_WheelOverXterm_ScrollsItsHistory()
     {
-        Window w = await StartShellAsync("scroll-term");
+        (_, Window w) = await StartShellAsync("scroll-term");
         string done = Path.Combine(_dir, "scroll-done");
         await Computer.Input.TypeTextAsync(new TextInput($"seq 1 300; touch {done}\n", 0), Wait.Token);
         await Wait.UntilAsync(() => File.Exists(done), "seq to finish");
@@ -156,16 +159,25 @@ public sealed class InputTests(DesktopFixture desktop, ITestOutputHelper output)
         await Computer.Input.SendKeyAsync(new KeyEvent(KeyAction.Up, key), Wait.Token);
     }
 
-    private async Task<Window> StartShellAsync(string title)
+    /// <summary>
+    /// True while the xterm runs; throws when it has exited, so a test fails at once with the reason rather than after
+    /// a timeout. The xterm exits (code 0) only when its shell ends: a stray ctrl+d, or a process outside the test
+    /// killing it (before VirtualDisplay let Xvfb pick the display number, two desktops could share one display and the
+    /// other's cleanup killed every process on it, which made this test flaky under load).
+    /// </summary>
+    private static bool Alive(Process shell)
+        => !shell.HasExited ? true : throw new ShellEndedException($"The xterm exited (code {shell.ExitCode}) before the command ran: its shell ended.");
+
+    private async Task<(Process Shell, Window Window)> StartShellAsync(string title)
     {
         // A clean bash that has printed its prompt before we type (PROMPT_COMMAND writes the marker just before readline reads).
         string ready = Path.Combine(_dir, title + ".ready");
-        (_, Window w) = await _apps.StartWithWindowAsync("xterm", "-u8", "-geometry", "80x20+200+150", "-T", title,
+        (Process p, Window w) = await _apps.StartWithWindowAsync("xterm", "-u8", "-geometry", "80x20+200+150", "-T", title,
             "-e", "env", "LANG=C.UTF-8", $"PROMPT_COMMAND=touch {ready}", "bash", "--norc", "--noprofile", "-i");
-        await Wait.UntilAsync(() => File.Exists(ready), "the shell to start");
+        await Wait.UntilAsync(() => Alive(p) && File.Exists(ready), "the shell to start");
         await Computer.Windows.FocusAsync(w.Id, Wait.Token);
         await Wait.UntilAsync(async () => (await Computer.Windows.GetFocusedAsync(Wait.Token))?.Id == w.Id, $"{title} to have the focus");
-        return w;
+        return (p, w);
     }
 
     private async Task<string> KeymapAsync()
@@ -175,5 +187,14 @@ public sealed class InputTests(DesktopFixture desktop, ITestOutputHelper output)
         return Encoding.UTF8.GetString(r.Stdout);
     }
 
+    private async Task<string> ShellOutAsync(string command)
+    {
+        CompletedCommand r = await Computer.Processes.ShellAsync(new ShellCommand(command, Environment: DisplayEnv()), Wait.Token);
+        return Encoding.UTF8.GetString(r.Stdout) + Encoding.UTF8.GetString(r.Stderr);
+    }
+
     private Dictionary<string, string> DisplayEnv() => new() { ["DISPLAY"] = desktop.Display.DisplayName };
 }
+
+/// <summary>The xterm a test types into has exited.</summary>
+public sealed class ShellEndedException(string message) : Exception(message);
