@@ -51,7 +51,9 @@ public sealed class McpSession : IAsyncDisposable
     private readonly Dictionary<string, PeerView> _views = new(StringComparer.Ordinal);
     private readonly List<AuditEntry> _audit = [];
     private readonly Lock _stateLock = new();
-    private readonly PeerContext _local;
+    private readonly SemaphoreSlim _localLock = new(1, 1);
+    private readonly Func<CancellationToken, ValueTask<IComputer>>? _localFactory;
+    private PeerContext? _local;
     private string? _explicitDefault;
 
     /// <summary>Creates a session.</summary>
@@ -59,12 +61,40 @@ public sealed class McpSession : IAsyncDisposable
     /// <param name="peers">The peer directory, or null when peers are not available (everything runs locally).</param>
     /// <param name="options">Catalog options, or null for the defaults.</param>
     public McpSession(IComputer local, IPeerDirectory? peers = null, OpenDeskToolOptions? options = null)
+        : this(peers, options)
     {
         ArgumentNullException.ThrowIfNull(local);
-        _peers = peers;
-        Options = options ?? new OpenDeskToolOptions();
         _local = new PeerContext(LocalPeer, local, isLocal: true, GetView(LocalPeer));
     }
+
+    /// <summary>
+    /// Creates a session whose local computer is created on first local use (a call routed to <c>local</c>, or
+    /// <c>opendesk_capabilities</c>/<c>opendesk_describe</c> of <c>local</c>), so a controller that only drives peers
+    /// never opens (or starts) a desktop of its own. A factory that throws is called again on the next local use.
+    /// </summary>
+    /// <param name="localFactory">Creates this machine's computer; called at most once successfully. The session does not dispose what it returns.</param>
+    /// <param name="peers">The peer directory, or null when peers are not available (everything runs locally).</param>
+    /// <param name="options">Catalog options, or null for the defaults.</param>
+    public McpSession(Func<CancellationToken, ValueTask<IComputer>> localFactory, IPeerDirectory? peers = null, OpenDeskToolOptions? options = null)
+        : this(peers, options)
+    {
+        ArgumentNullException.ThrowIfNull(localFactory);
+        _localFactory = localFactory;
+    }
+
+    private McpSession(IPeerDirectory? peers, OpenDeskToolOptions? options)
+    {
+        _peers = peers;
+        Options = options ?? new OpenDeskToolOptions();
+    }
+
+    /// <summary>True once this machine's computer exists (always for a session created with one).</summary>
+    public bool IsLocalCreated => Volatile.Read(ref _local) is not null;
+
+    /// <summary>Creates this machine's computer now when the session creates it lazily (e.g. to open a named display ahead of the first call).</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async ValueTask OpenLocalAsync(CancellationToken cancellationToken)
+        => _ = await GetContextAsync(LocalPeer, cancellationToken).ConfigureAwait(false);
 
     /// <summary>The catalog options.</summary>
     public OpenDeskToolOptions Options { get; }
@@ -224,7 +254,7 @@ public sealed class McpSession : IAsyncDisposable
     {
         if (string.Equals(name, LocalPeer, StringComparison.Ordinal))
         {
-            return _local;
+            return Volatile.Read(ref _local) ?? await CreateLocalAsync(cancellationToken).ConfigureAwait(false);
         }
 
         lock (_stateLock)
@@ -288,6 +318,25 @@ public sealed class McpSession : IAsyncDisposable
         finally
         {
             _connectLock.Release();
+        }
+    }
+
+    private async ValueTask<PeerContext> CreateLocalAsync(CancellationToken cancellationToken)
+    {
+        await _localLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_local is null)
+            {
+                IComputer computer = await _localFactory!(cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _local, new PeerContext(LocalPeer, computer, isLocal: true, GetView(LocalPeer)));
+            }
+
+            return _local!;
+        }
+        finally
+        {
+            _localLock.Release();
         }
     }
 
@@ -381,6 +430,7 @@ public sealed class McpSession : IAsyncDisposable
     {
         await DisconnectAsync(null).ConfigureAwait(false);
         _connectLock.Dispose();
+        _localLock.Dispose();
     }
 }
 

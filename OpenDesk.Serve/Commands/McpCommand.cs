@@ -14,8 +14,8 @@ using McpOcrWord = OpenDesk.Mcp.OcrWord;
 namespace OpenDesk.Serve.Commands;
 
 /// <summary>
-/// <c>opendesk mcp</c>: the MCP server. Composes this machine (<see cref="LocalComputer"/>, optionally on a private
-/// virtual display), the peer directory of the home directory (OpenDesk.Remote) and the catalog of OpenDesk.Mcp, then
+/// <c>opendesk mcp</c>: the MCP server. Composes this machine (<see cref="LocalComputer"/>, opened on first local use,
+/// optionally on a private virtual display), the peer directory of the home directory (OpenDesk.Remote) and the catalog of OpenDesk.Mcp, then
 /// serves it over stdio (default; logs go to stderr) or streamable HTTP on 127.0.0.1.
 /// </summary>
 internal static class McpCommand
@@ -37,7 +37,7 @@ internal static class McpCommand
         var virtualDisplayOption = new Option<bool>("--virtual-display")
         {
             Description = "Start a private Xvfb desktop (+ window manager and AT-SPI bus when available) and drive it; stopped on exit. "
-                + "Used automatically on Linux when no display is found.",
+                + "Used automatically on Linux when no display is found, at the first call that drives this machine (a controller that only drives peers starts none).",
         };
         var displayOption = new Option<string?>("--display")
         {
@@ -69,69 +69,66 @@ internal static class McpCommand
             using ILoggerFactory loggerFactory = LoggerFactory.Create(ConfigureLogging);
             ILogger logger = loggerFactory.CreateLogger("opendesk.mcp");
 
-            LocalComputer local;
-            try
+            if (!OperatingSystem.IsLinux() && parseResult.GetValue(virtualDisplayOption))
             {
-                local = LocalComputer.Create(new LocalComputerOptions
-                {
-                    DisplayName = parseResult.GetValue(displayOption),
-                    UseVirtualDisplay = parseResult.GetValue(virtualDisplayOption) ? true : null,
-                    EnableOcr = false, // the MCP server loads OCR lazily on first use (start-up stays fast)
-                });
-            }
-            catch (PlatformNotSupportedException e)
-            {
-                await Console.Error.WriteLineAsync($"opendesk mcp: {e.Message}");
+                await Console.Error.WriteLineAsync("opendesk mcp: --virtual-display needs Linux (Xvfb).");
                 return 2;
             }
 
-            await using (local)
+            var localOptions = new LocalComputerOptions
             {
-                if (OperatingSystem.IsLinux() && local.OwnedVirtualDisplay is { } vd)
-                {
-                    await Console.Error.WriteLineAsync($"opendesk mcp: started a private virtual display {vd.DisplayName}");
-                }
+                DisplayName = parseResult.GetValue(displayOption),
+                UseVirtualDisplay = parseResult.GetValue(virtualDisplayOption) ? true : null,
+                EnableOcr = false, // the MCP server loads OCR lazily on first use (start-up stays fast)
+            };
+            await using var local = new LazyLocal(localOptions, logger);
+            var options = new OpenDeskToolOptions
+            {
+                OcrEngine = TesseractOcr.IsAvailable ? new LazyTesseractEngine() : null,
+                MarkRenderer = new SkiaMarkRenderer(),
+            };
+            if (parseResult.GetValue(maxEdgeOption) is int edge && edge >= 64)
+            {
+                options.MaxImageLongEdge = edge;
+            }
 
-                var options = new OpenDeskToolOptions
-                {
-                    OcrEngine = TesseractOcr.IsAvailable ? new LazyTesseractEngine() : null,
-                    MarkRenderer = new SkiaMarkRenderer(),
-                };
-                if (parseResult.GetValue(maxEdgeOption) is int edge && edge >= 64)
-                {
-                    options.MaxImageLongEdge = edge;
-                }
+            var peers = new PeerDirectory(new OpenDeskHome(home));
+            await using var session = new McpSession(local.CreateAsync, peers, options);
 
-                // Warm the capture/encode path in the background so the first screenshot does not pay for JIT and codec set-up.
-                _ = Task.Run(() => WarmUpAsync(local, logger), CancellationToken.None);
-                var peers = new PeerDirectory(new OpenDeskHome(home));
-                await using var session = new McpSession(local, peers, options);
-                IReadOnlyList<AIFunction> tools = OpenDeskTools.Create(session);
-                try
+            // This machine's desktop is opened on first local use, so a controller that only drives peers starts no Xvfb.
+            // When a display is named (DISPLAY, --display) or a virtual one is asked for, open it now in the background and
+            // warm the capture/encode path, so the first screenshot does not pay for JIT and codec set-up.
+            if (localOptions.UseVirtualDisplay == true || localOptions.DisplayName is not null
+                || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")))
+            {
+                local.Prepare(() => session.OpenLocalAsync(CancellationToken.None));
+            }
+
+            IReadOnlyList<AIFunction> tools = OpenDeskTools.Create(session);
+            try
+            {
+                if (http)
                 {
-                    if (http)
-                    {
-                        await using OpenDeskMcpHttp server = await OpenDeskMcpHttp.StartAsync(tools, port, ConfigureLogging, cancellationToken);
-                        await Console.Error.WriteLineAsync($"opendesk mcp: listening on {server.Endpoint}");
-                        await server.WaitForShutdownAsync(cancellationToken);
-                    }
-                    else
-                    {
-                        await OpenDeskMcp.RunStdioAsync(tools, loggerFactory, cancellationToken);
-                    }
+                    await using OpenDeskMcpHttp server = await OpenDeskMcpHttp.StartAsync(tools, port, ConfigureLogging, cancellationToken);
+                    await Console.Error.WriteLineAsync($"opendesk mcp: listening on {server.Endpoint}");
+                    await server.WaitForShutdownAsync(cancellationToken);
                 }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                else
                 {
+                    await OpenDeskMcp.RunStdioAsync(tools, loggerFactory, cancellationToken);
                 }
-                catch (IOException e) when (http)
-                {
-                    logger.LogError("Cannot listen on 127.0.0.1:{Port}: {Message}", port, e.Message);
-                    return 1;
-                }
-                finally
-                {
-                    (options.OcrEngine as IDisposable)?.Dispose();
-                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+            catch (IOException e) when (http)
+            {
+                logger.LogError("Cannot listen on 127.0.0.1:{Port}: {Message}", port, e.Message);
+                return 1;
+            }
+            finally
+            {
+                (options.OcrEngine as IDisposable)?.Dispose();
             }
 
             return 0;
@@ -139,16 +136,76 @@ internal static class McpCommand
         return command;
     }
 
-    private static async Task WarmUpAsync(LocalComputer local, ILogger logger)
+    /// <summary>
+    /// This machine's <see cref="LocalComputer"/>, created on first local use (the session's factory) — or ahead of it
+    /// by <see cref="Prepare"/> — and disposed with the command (stopping a virtual display it started).
+    /// </summary>
+    private sealed class LazyLocal(LocalComputerOptions options, ILogger logger) : IAsyncDisposable
     {
-        try
+        private LocalComputer? _computer;
+        private Task? _prepare;
+
+        /// <summary>The session's local factory (the session calls it once, under its own lock).</summary>
+        public async ValueTask<IComputer> CreateAsync(CancellationToken cancellationToken)
         {
-            _ = await local.Display.CaptureAsync(new CaptureOptions { Format = PixmapFormat.Jpeg, MaxWidth = 64, MaxHeight = 64 }, CancellationToken.None);
-            _ = await local.Display.CaptureAsync(new CaptureOptions { Format = PixmapFormat.Png, MaxWidth = 64, MaxHeight = 64 }, CancellationToken.None);
+            LocalComputer computer;
+            try
+            {
+                // Opening a display (or starting Xvfb + window manager + AT-SPI) blocks: keep it off the caller's thread.
+                computer = await Task.Run(() => LocalComputer.Create(options), cancellationToken).ConfigureAwait(false);
+            }
+            catch (PlatformNotSupportedException e)
+            {
+                throw new CapabilityUnsupportedException($"this machine cannot be driven locally: {e.Message} Use a paired peer (see opendesk_peers).", (IReadOnlyDictionary<string, object?>?)null);
+            }
+
+            _computer = computer;
+            if (OperatingSystem.IsLinux() && computer.OwnedVirtualDisplay is { } vd)
+            {
+                await Console.Error.WriteLineAsync($"opendesk mcp: started a private virtual display {vd.DisplayName}").ConfigureAwait(false);
+            }
+
+            _ = Task.Run(() => WarmUpAsync(computer), CancellationToken.None);
+            return computer;
         }
-        catch (Exception e) when (e is OpenDeskException or InvalidOperationException or ObjectDisposedException)
+
+        /// <summary>Opens the local computer in the background now (through <paramref name="open"/>, i.e. the session).</summary>
+        public void Prepare(Func<ValueTask> open) => _prepare = Task.Run(async () =>
         {
-            logger.LogDebug("Capture warm-up skipped: {Message}", e.Message);
+            try
+            {
+                await open().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OpenDeskException or ObjectDisposedException or InvalidOperationException)
+            {
+                logger.LogDebug("Opening the local desktop ahead of use failed: {Message}", e.Message);
+            }
+        });
+
+        private async Task WarmUpAsync(LocalComputer computer)
+        {
+            try
+            {
+                _ = await computer.Display.CaptureAsync(new CaptureOptions { Format = PixmapFormat.Jpeg, MaxWidth = 64, MaxHeight = 64 }, CancellationToken.None).ConfigureAwait(false);
+                _ = await computer.Display.CaptureAsync(new CaptureOptions { Format = PixmapFormat.Png, MaxWidth = 64, MaxHeight = 64 }, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OpenDeskException or InvalidOperationException or ObjectDisposedException)
+            {
+                logger.LogDebug("Capture warm-up skipped: {Message}", e.Message);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_prepare is not null)
+            {
+                await _prepare.ConfigureAwait(false); // a desktop being opened must not outlive the command
+            }
+
+            if (_computer is not null)
+            {
+                await _computer.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

@@ -192,4 +192,37 @@ public sealed class SessionTests
         await session.DisconnectAsync("desk2");
         Assert.Equal(640, session.GetFrame("desk2")!.ImageWidth);
     }
+
+    [Fact]
+    public async Task Lazy_local_is_created_on_first_local_use_only_and_retried_after_a_failure()
+    {
+        var peers = new FakePeerDirectory().Add("desk2");
+        int created = 0;
+        bool fail = true;
+        await using var session = new McpSession(
+            _ =>
+            {
+                created++;
+                return fail ? throw new CapabilityUnsupportedException("no desktop here", (IReadOnlyDictionary<string, object?>?)null) : ValueTask.FromResult<IComputer>(new FakeComputer());
+            },
+            peers,
+            new OpenDeskToolOptions { ProbeWidth = 160 });
+        var catalog = OpenDeskTools.Create(session);
+
+        // Admin tools and calls routed to the peer never create this machine's computer.
+        Assert.Contains("desk2", Tools.Text(await Tools.CallAsync(catalog, "opendesk_peers")));
+        Assert.Contains("Default peer: desk2 (implicit)", Tools.Text(await Tools.CallAsync(catalog, "opendesk_status")));
+        Assert.StartsWith("[on desk2] Screenshot", Tools.Text(await Tools.CallAsync(catalog, "screenshot")));
+        Assert.Equal(0, created);
+        Assert.False(session.IsLocalCreated);
+
+        // The first local call creates it; a failure is reported and the next local call tries again.
+        var e = await Assert.ThrowsAsync<CapabilityUnsupportedException>(() => Tools.CallAsync(catalog, "screenshot", new { peer = "local" }));
+        Assert.Contains("no desktop here", e.Message);
+        fail = false;
+        Assert.StartsWith("Screenshot", Tools.Text(await Tools.CallAsync(catalog, "screenshot", new { peer = "local" })));
+        Assert.Contains("Backend: fake", Tools.Text(await Tools.CallAsync(catalog, "opendesk_capabilities", new { peer = "local" })));
+        Assert.Equal(2, created);
+        Assert.True(session.IsLocalCreated);
+    }
 }
