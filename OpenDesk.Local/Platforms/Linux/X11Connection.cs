@@ -100,6 +100,27 @@ internal sealed unsafe class X11Connection : IDisposable
         return code;
     }
 
+    /// <summary>Events waiting in Xlib's queue (nothing is read from the server).</summary>
+    public int QueuedEvents => Interop.Xlib.XEventsQueued(Handle, 0);
+
+    /// <summary>
+    /// Discards the events queued on a connection that selects none (only the server's MappingNotify and XKB's map
+    /// notifications arrive, after every keymap change): nothing else reads them, so they would pile up for the life of
+    /// the process. Keymap notifications refresh Xlib's keysym tables. Caller holds <see cref="Gate"/>.
+    /// </summary>
+    public void DrainEvents()
+    {
+        Interop.Xlib.XEvent ev;
+        while (Interop.Xlib.XEventsQueued(Handle, 0) > 0)
+        {
+            _ = Interop.Xlib.XNextEvent(Handle, &ev);
+            if (ev.Type == Interop.Xlib.MappingNotify)
+            {
+                _ = Interop.Xlib.XRefreshKeyboardMapping(&ev);
+            }
+        }
+    }
+
     /// <summary>The last request code that failed on this thread (for messages).</summary>
     public static int LastFailedRequest => t_lastRequestCode;
 

@@ -426,6 +426,7 @@ internal sealed class X11Input : IDisposable
         X11Connection.ClearError();
         _ = Interop.Xlib.XChangeKeyboardMapping(_x.Handle, keycode, per, syms, 1);
         Check("keyboard mapping");
+        _x.DrainEvents();
     }
 
     private unsafe void Restore(Dictionary<nuint, int> remapped)
@@ -444,11 +445,13 @@ internal sealed class X11Input : IDisposable
         }
 
         _ = _x.SyncAndCheck();
+        _x.DrainEvents();
     }
 
     private void Check(string what)
     {
         int err = _x.SyncAndCheck();
+        _x.DrainEvents(); // keymap notifications read by the sync (this connection selects nothing else)
         if (err != 0)
         {
             throw new InternalErrorException($"The X server rejected the {what} input (X error {err}).");

@@ -38,6 +38,7 @@ internal static unsafe partial class Interop
         internal const int SelectionRequest = 30;
         internal const int SelectionNotify = 31;
         internal const int PropertyNotify = 28;
+        internal const int MappingNotify = 34;
         internal const int PropertyNewValue = 0;
         internal const int PropertyDelete = 1;
         internal const long PropertyChangeMask = 1L << 22;
@@ -92,6 +93,13 @@ internal static unsafe partial class Interop
 
         [LibraryImport(Libraries.X11)]
         internal static partial int XNextEvent(SafeDisplayHandle display, XEvent* ev);
+
+        /// <summary>Events already in Xlib's queue (mode 0, <c>QueuedAlready</c>: no read, no flush).</summary>
+        [LibraryImport(Libraries.X11)]
+        internal static partial int XEventsQueued(SafeDisplayHandle display, int mode);
+
+        [LibraryImport(Libraries.X11)]
+        internal static partial int XRefreshKeyboardMapping(XEvent* mappingEvent);
 
         [LibraryImport(Libraries.X11)]
         internal static partial int XSync(SafeDisplayHandle display, int discard);
