@@ -41,8 +41,11 @@ public sealed partial class XcalcTests(DesktopFixture desktop, ITestOutputHelper
 
         // The only core fonts on a bare Xvfb are the misc 'fixed' ones (xcalc's 8x13 is missing): their 1-pixel strokes at
         // 13 px are not readable by OCR, so xcalc gets a larger scalable font (the same widgets, just bigger labels).
+        const string font = "-*-helvetica-bold-r-normal--20-*-*-*-*-*-iso8859-1";
+        CompletedCommand fonts = await Computer.Processes.ExecAsync(new ExecCommand(["xlsfonts", "-fn", font], Environment: DisplayEnv()), Wait.Token);
+        Assert.True(fonts.ReturnCode == 0 && fonts.Stdout.Length > 0, $"The X server has no {font} (install fonts-urw-base35, see eng/packages.txt).");
         (_, Window calc) = await _apps.StartWithWindowAsync("xcalc", "-geometry", "+420+140",
-            "-xrm", "XCalc*Font: -*-helvetica-bold-r-normal--20-*-*-*-*-*-iso8859-1",
+            "-xrm", "XCalc*Font: " + font,
             "-xrm", "XCalc*Command.width: 64", "-xrm", "XCalc*Command.height: 40");
         await Computer.Windows.FocusAsync(calc.Id, Wait.Token);
         await Wait.UntilAsync(async () => (await Computer.Windows.GetFocusedAsync(Wait.Token))?.Id == calc.Id, "xcalc to have the focus");
