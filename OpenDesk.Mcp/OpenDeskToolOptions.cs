@@ -41,6 +41,9 @@ public sealed class OpenDeskToolOptions
     /// <summary>Draws Set-of-Marks boxes on screenshots; null makes <c>marks</c> return the mark list as text only.</summary>
     public IMarkRenderer? MarkRenderer { get; set; }
 
+    /// <summary>Draws the cursor for <c>screenshot show_cursor</c>; null makes it report the position as text only.</summary>
+    public ICursorRenderer? CursorRenderer { get; set; }
+
     /// <summary>Clock used for audit timestamps and settle deadlines (tests may replace it).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

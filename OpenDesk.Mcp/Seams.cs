@@ -39,6 +39,20 @@ public interface IMarkRenderer
     ValueTask<Pixmap> DrawAsync(Pixmap image, IReadOnlyList<ScreenMark> marks, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// Draws the mouse cursor (an arrow with a contrasting outline, its tip at the cursor's position) on a screenshot, for
+/// <c>screenshot show_cursor</c>: screen captures do not contain the cursor. Like <see cref="IMarkRenderer"/>, provided
+/// by the composition root; without it the position is given in text only.
+/// </summary>
+public interface ICursorRenderer
+{
+    /// <summary>Returns a copy of <paramref name="image"/> with the cursor drawn, encoded as <paramref name="image"/> is.</summary>
+    /// <param name="image">The screenshot.</param>
+    /// <param name="tip">The cursor's hotspot in <paramref name="image"/> pixels (may lie outside; then nothing is visible).</param>
+    /// <param name="cancellationToken">Cancels the drawing.</param>
+    ValueTask<Pixmap> DrawCursorAsync(Pixmap image, Point tip, CancellationToken cancellationToken);
+}
+
 /// <summary>A Set-of-Marks entry.</summary>
 /// <param name="Number">The mark number shown to the model (from 1).</param>
 /// <param name="Bounds">The element's box in the pixels of the image the mark belongs to.</param>

@@ -28,6 +28,52 @@ public static class PixmapTools
         }
     }
 
+    /// <summary>The standard arrow pointer, tip at (0, 0), 19 units tall (x right, y down).</summary>
+    private static readonly SKPoint[] s_arrow =
+    [
+        new(0, 0), new(0, 16), new(4, 12.5f), new(7, 19), new(9.5f, 18), new(6.5f, 11.5f), new(11.5f, 11.5f),
+    ];
+
+    /// <summary>
+    /// Draws a mouse cursor — a white arrow with a black outline, <paramref name="height"/> image pixels tall, its tip at
+    /// <paramref name="tip"/> — and re-encodes the image in its format (PNG stays lossless; JPEG uses
+    /// <paramref name="quality"/>). The outline keeps it visible on light and dark backgrounds.
+    /// </summary>
+    /// <param name="pixmap">A PNG, JPEG or raw RGBA/RGB image.</param>
+    /// <param name="tip">The cursor's hotspot in image pixels.</param>
+    /// <param name="height">The arrow's height in image pixels (default 20).</param>
+    /// <param name="quality">JPEG quality 1..100; null for 80.</param>
+    public static unsafe Pixmap DrawCursor(Pixmap pixmap, Point tip, double height = 20, int? quality = null)
+    {
+        ArgumentNullException.ThrowIfNull(pixmap);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        using SKBitmap bgra = ToBgra(pixmap);
+        float unit = (float)(height / 19.0);
+        using (var canvas = new SKCanvas(bgra))
+        using (var path = new SKPath())
+        using (var fill = new SKPaint { Style = SKPaintStyle.Fill, Color = SKColors.White, IsAntialias = true })
+        using (var outline = new SKPaint { Style = SKPaintStyle.Stroke, Color = SKColors.Black, StrokeWidth = Math.Max(1.5f, unit * 1.2f), StrokeJoin = SKStrokeJoin.Miter, IsAntialias = true })
+        {
+            path.MoveTo((float)tip.X + (s_arrow[0].X * unit), (float)tip.Y + (s_arrow[0].Y * unit));
+            for (int i = 1; i < s_arrow.Length; i++)
+            {
+                path.LineTo((float)tip.X + (s_arrow[i].X * unit), (float)tip.Y + (s_arrow[i].Y * unit));
+            }
+
+            path.Close();
+            canvas.DrawPath(path, fill);
+            canvas.DrawPath(path, outline);
+        }
+
+        fixed (byte* p = bgra.GetPixelSpan())
+        {
+            var frame = new BgraFrame((IntPtr)p, bgra.Width, bgra.Height, bgra.RowBytes, 0, 0);
+            PixmapFormat format = pixmap.Format is PixmapFormat.Png or PixmapFormat.Jpeg ? pixmap.Format : PixmapFormat.Png;
+            (byte[] data, _, _) = ImageCodec.Encode(frame, format, quality, null, null);
+            return pixmap with { Data = data, Format = format };
+        }
+    }
+
     private static SKBitmap ToBgra(Pixmap pixmap)
     {
         if (pixmap.Format is PixmapFormat.RawRgba or PixmapFormat.RawRgb)

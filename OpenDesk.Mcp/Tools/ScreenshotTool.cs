@@ -28,7 +28,7 @@ internal static class ScreenshotTool
                 ("region", Schema.IntArray("Optional [x, y, width, height] part of the screen to capture, in the coordinates mouse uses (pixels of the last full screenshot). Does not change the frame.", 4)),
                 ("zoom", Schema.IntArray("Optional [x0, y0, x1, y1] box to look at closely, in the coordinates mouse uses. Returns that area at full resolution (within the image budget); takes precedence over region; does not change the frame.", 4)),
                 ("save_path", Schema.Str("Optional path on the machine running this MCP server where the screenshot is also saved as PNG (forces PNG).")),
-                ("show_cursor", Schema.Bool("Report the mouse cursor position (in the coordinates mouse uses).")),
+                ("show_cursor", Schema.Bool("Draw the mouse cursor on the image (an arrow whose tip is the cursor position) and report the position in the coordinates mouse uses.")),
                 ("marks", Schema.Bool("Set-of-Marks: number the interactive elements of the focused window from the accessibility tree (at most 150) and list them with their centre in the coordinates mouse uses.")),
                 ("display", Schema.Str("Optional display id (see opendesk_capabilities). Default: the whole desktop.")),
                 ("format", Schema.Str("Image encoding. Default jpeg (small); png is lossless.", "jpeg", "png")),
@@ -145,19 +145,18 @@ internal static class ScreenshotTool
                 + Frames.Inv($"The frame is unchanged: a point (u, v) of this image is ({inFrame.X:0.#} + u*{framePxPerImagePx:0.###}, {inFrame.Y:0.#} + v*{framePxPerImagePx:0.###}) for mouse."));
         }
 
-        if (showCursor)
-        {
-            Point cursor = await context.Computer.Display.GetCursorPositionAsync(ct).ConfigureAwait(false);
-            CoordinateFrame? current = context.View.Frame;
-            Point p = current?.ToImage(cursor) ?? cursor;
-            lines.Add(Frames.Inv($"Cursor at ({p.X:0}, {p.Y:0}) in mouse coordinates (desktop ({cursor.X:0}, {cursor.Y:0}))."));
-        }
-
         if (marks)
         {
             (List<string> markLines, Pixmap marked) = await MarksAsync(runtime, context, pixmap, imageMap, ct).ConfigureAwait(false);
             lines.AddRange(markLines);
             pixmap = marked;
+        }
+
+        if (showCursor)
+        {
+            // After the marks, so the cursor stays on top.
+            (string line, pixmap) = await CursorAsync(runtime, context, pixmap, imageMap, ct).ConfigureAwait(false);
+            lines.Add(line);
         }
 
         if (savePath is not null)
@@ -177,6 +176,28 @@ internal static class ScreenshotTool
         }
 
         return [new TextContent(string.Join('\n', lines)), new DataContent(pixmap.Data, pixmap.MimeType)];
+    }
+
+    private static async ValueTask<(string Line, Pixmap Image)> CursorAsync(
+        ToolRuntime runtime, PeerContext context, Pixmap pixmap, CoordinateFrame imageMap, CancellationToken ct)
+    {
+        Point cursor = await context.Computer.Display.GetCursorPositionAsync(ct).ConfigureAwait(false);
+        Point p = context.View.Frame?.ToImage(cursor) ?? cursor;
+        string line = Frames.Inv($"Cursor at ({p.X:0}, {p.Y:0}) in mouse coordinates (desktop ({cursor.X:0}, {cursor.Y:0}))");
+        Point tip = imageMap.ToImage(cursor);
+        if (tip.X < 0 || tip.Y < 0 || tip.X >= pixmap.Width || tip.Y >= pixmap.Height)
+        {
+            return (line + "; it is outside this image, so it is not drawn.", pixmap);
+        }
+
+        ICursorRenderer? renderer = runtime.Options.CursorRenderer;
+        if (renderer is null)
+        {
+            return (line + "; not drawn (no image renderer on this server).", pixmap);
+        }
+
+        Pixmap drawn = await renderer.DrawCursorAsync(pixmap, tip, ct).ConfigureAwait(false);
+        return (line + Frames.Inv($"; drawn on the image as an arrow whose tip is at image pixel ({tip.X:0}, {tip.Y:0})."), drawn);
     }
 
     private static async ValueTask<(List<string> Lines, Pixmap Image)> MarksAsync(

@@ -82,10 +82,12 @@ internal static class McpCommand
                 EnableOcr = false, // the MCP server loads OCR lazily on first use (start-up stays fast)
             };
             await using var local = new LazyLocal(localOptions, logger);
+            var renderer = new SkiaMarkRenderer();
             var options = new OpenDeskToolOptions
             {
                 OcrEngine = TesseractOcr.IsAvailable ? new LazyTesseractEngine() : null,
-                MarkRenderer = new SkiaMarkRenderer(),
+                MarkRenderer = renderer,
+                CursorRenderer = renderer,
             };
             if (parseResult.GetValue(maxEdgeOption) is int edge && edge >= 64)
             {
@@ -230,9 +232,18 @@ internal static class McpCommand
         }
     }
 
-    /// <summary>Draws Set-of-Marks (box, translucent fill, numbered chip) with SkiaSharp; re-encodes in the input's format.</summary>
-    internal sealed class SkiaMarkRenderer : IMarkRenderer
+    /// <summary>
+    /// Draws Set-of-Marks (box, translucent fill, numbered chip) and the cursor (OpenDesk.Local's arrow) with SkiaSharp;
+    /// re-encodes in the input's format.
+    /// </summary>
+    internal sealed class SkiaMarkRenderer : IMarkRenderer, ICursorRenderer
     {
+        public ValueTask<Pixmap> DrawCursorAsync(Pixmap image, Point tip, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return ValueTask.FromResult(OpenDesk.Local.Imaging.PixmapTools.DrawCursor(image, tip));
+        }
+
         private static readonly SKColor[] s_palette =
         [
             new(0xE6, 0x19, 0x4B), new(0x3C, 0xB4, 0x4B), new(0x43, 0x63, 0xD8), new(0xF5, 0x82, 0x31), new(0x91, 0x1E, 0xB4),

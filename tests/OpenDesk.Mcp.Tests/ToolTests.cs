@@ -1,6 +1,8 @@
 using Microsoft.Extensions.AI;
 using OpenDesk.Core;
+using OpenDesk.Local.Imaging;
 using OpenDesk.Testing;
+using SkiaSharp;
 
 namespace OpenDesk.Mcp.Tests;
 
@@ -366,6 +368,66 @@ public sealed class ToolTests
         Assert.Equal(3, renderer.Marks!.Count);
         Assert.Equal(new Rect(700, 600, 120, 40), renderer.Marks[1].Bounds);
         Assert.Equal(StubRenderer.Marker, Assert.IsType<DataContent>(result[1]).Data.ToArray());
+    }
+
+    [Fact]
+    public async Task Show_cursor_draws_an_arrow_with_its_tip_at_the_cursor_in_image_space()
+    {
+        // Desktop 1280x800 shown as a 640x400 image: the cursor at desktop (400, 300) is image pixel (200, 150).
+        var computer = new FakeComputer();
+        var catalog = OpenDeskTools.Create(Tools.Session(computer, options: new OpenDeskToolOptions
+        {
+            MaxImageLongEdge = 640, ProbeWidth = 160, CursorRenderer = new LocalCursorRenderer(),
+        }));
+        await Tools.CallAsync(catalog, "screenshot", new { format = "png" });
+        await Tools.CallAsync(catalog, "mouse", new { action = "move", x = 200, y = 150, settle_ms = 0 });
+        IList<AIContent> plain = await Tools.CallAsync(catalog, "screenshot", new { format = "png" });
+        IList<AIContent> shown = await Tools.CallAsync(catalog, "screenshot", new { format = "png", show_cursor = true });
+        Assert.Contains("Cursor at (200, 150) in mouse coordinates (desktop (400, 300)); drawn on the image as an arrow whose tip is at image pixel (200, 150).", Tools.Text(shown));
+
+        using SKBitmap before = SKBitmap.Decode(Assert.IsType<DataContent>(plain[1]).Data.ToArray());
+        using SKBitmap after = SKBitmap.Decode(Assert.IsType<DataContent>(shown[1]).Data.ToArray());
+        Assert.Equal((640, 400), (after.Width, after.Height));
+
+        // Every changed pixel lies in the arrow's box below and right of the tip, and the box does change.
+        int minX = int.MaxValue, minY = int.MaxValue, maxX = -1, maxY = -1;
+        for (int y = 0; y < 400; y++)
+        {
+            for (int x = 0; x < 640; x++)
+            {
+                if (before.GetPixel(x, y) != after.GetPixel(x, y))
+                {
+                    (minX, minY, maxX, maxY) = (Math.Min(minX, x), Math.Min(minY, y), Math.Max(maxX, x), Math.Max(maxY, y));
+                }
+            }
+        }
+
+        Assert.InRange(minX, 198, 200);
+        Assert.InRange(minY, 148, 150);
+        Assert.InRange(maxX, 208, 216);
+        Assert.InRange(maxY, 166, 174);
+        SKColor body = after.GetPixel(203, 160), edge = after.GetPixel(200, 158), background = before.GetPixel(203, 160);
+        Assert.True(body.Red > 245 && body.Green > 245 && body.Blue > 245, $"arrow body {body} (background {background})");
+        Assert.True(edge.Red < 100 && edge.Green < 100 && edge.Blue < 100, $"arrow outline {edge}");
+
+        // A cursor outside a zoomed area is not drawn, and the text says so.
+        string zoomed = Tools.Text(await Tools.CallAsync(catalog, "screenshot", new { zoom = new[] { 400, 300, 500, 380 }, show_cursor = true }));
+        Assert.Contains("outside this image, so it is not drawn", zoomed);
+    }
+
+    [Fact]
+    public async Task Show_cursor_without_a_renderer_reports_the_position_only()
+    {
+        var catalog = OpenDeskTools.Create(Tools.Session(new FakeComputer()));
+        await Tools.CallAsync(catalog, "mouse", new { action = "move", x = 10, y = 20, settle_ms = 0 });
+        string text = Tools.Text(await Tools.CallAsync(catalog, "screenshot", new { show_cursor = true }));
+        Assert.Contains("Cursor at (10, 20) in mouse coordinates (desktop (10, 20)); not drawn (no image renderer on this server).", text);
+    }
+
+    private sealed class LocalCursorRenderer : ICursorRenderer
+    {
+        public ValueTask<Pixmap> DrawCursorAsync(Pixmap image, Point tip, CancellationToken cancellationToken)
+            => ValueTask.FromResult(PixmapTools.DrawCursor(image, tip));
     }
 
     private sealed class StubRenderer : IMarkRenderer
