@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.InteropServices.Marshalling;
+using System.Text;
 using OpenDesk.Core;
 using SkiaSharp;
 
@@ -9,7 +10,10 @@ namespace OpenDesk.Local.Ocr;
 /// <summary>How Tesseract segments the page.</summary>
 public enum OcrPageMode
 {
-    /// <summary>Automatic page segmentation (PSM 3): screens, documents.</summary>
+    /// <summary>
+    /// Automatic page segmentation (PSM 3): screens, documents. A sparse screen (one background colour covering most of
+    /// it, e.g. a dark desktop with a few windows) is read region by region instead (see <see cref="TesseractOcr"/>).
+    /// </summary>
     Auto = 3,
     /// <summary>One uniform block of text (PSM 6).</summary>
     SingleBlock = 6,
@@ -36,8 +40,18 @@ public sealed record OcrResult(string Text, IReadOnlyList<OcrWord> Words, TimeSp
 /// calls on one instance are serialised (the engine is not thread-safe). <c>OMP_THREAD_LIMIT=1</c> is set in the
 /// native environment before the first call (4–6x faster on small machines).
 /// </summary>
+/// <remarks>
+/// With <see cref="OcrPageMode.Auto"/>, a sparse screen (one background colour covers at least half of it and the
+/// content at most 60%: a dark or plain desktop with a few windows) is not given to Tesseract whole, because its page
+/// layout takes a light window on a dark desktop for a picture and drops most of the text in it. Each content region
+/// is read on its own instead: cropped to its exact box, on a white margin, upscaled 2x when small, in sparse-text
+/// mode; the text is rebuilt line by line from the word boxes. Other screens, and the other modes, are read whole.
+/// </remarks>
 public sealed class TesseractOcr : IDisposable
 {
+    /// <summary>White margin (engine pixels) around a region read on its own.</summary>
+    private const int RegionMargin = 10;
+
     private static readonly Lazy<string?> s_unavailableReason = new(ProbeLibrary);
     private readonly SafeTessHandle _handle;
     private readonly object _gate = new();
@@ -132,45 +146,178 @@ public sealed class TesseractOcr : IDisposable
             throw new ArgumentException("The pixel buffer is smaller than stride * height.", nameof(pixels));
         }
 
-        // 24-bit RGB first: Tesseract thresholds each channel and keeps coloured text (terminal prompts) that an 8-bit
-        // grey conversion merges into its background. Some widgets (e.g. Xaw buttons) read better in grey, so an empty
-        // colour result is retried in grey.
-        OcrResult colour = Run(ToPixels(pixels, stride, x0, y0, w, h, redFirst, grey: false), w, h, 3, x0, y0, mode);
-        return colour.Words.Count > 0 ? colour : Run(ToPixels(pixels, stride, x0, y0, w, h, redFirst, grey: true), w, h, 1, x0, y0, mode);
+        var clock = Stopwatch.StartNew();
+        var area = new PixelRect(x0, y0, w, h);
+
+        // A sparse screen (a plain or dark desktop with a few windows) is read region by region: whole, Tesseract takes
+        // a light window on a dark desktop for a picture and drops most of its text.
+        if (mode == OcrPageMode.Auto && ContentRegions.Find(pixels, stride, x0, y0, w, h) is { } regions)
+        {
+            return RecognizeRegions(pixels, stride, area, regions, redFirst, clock);
+        }
+
+        (string text, List<OcrWord> words) = RecognizeCrop(pixels, stride, area, 1, 0, mode, redFirst);
+        return new OcrResult(text, words, clock.Elapsed);
     }
 
-    private static byte[] ToPixels(ReadOnlySpan<byte> pixels, int stride, int x0, int y0, int w, int h, bool redFirst, bool grey)
+    /// <summary>
+    /// Reads each content region on its own: cropped, on a white margin, upscaled 2x when it is small (UI fonts of 8–11
+    /// pixels read far better), in sparse-text mode (widget grids such as a calculator's keypad defeat the automatic
+    /// layout); text is rebuilt line by line from the word boxes.
+    /// </summary>
+    private OcrResult RecognizeRegions(ReadOnlySpan<byte> pixels, int stride, PixelRect area, IReadOnlyList<PixelRect> regions, bool redFirst, Stopwatch clock)
     {
-        int bpp = grey ? 1 : 3;
-        var result = new byte[w * h * bpp];
-        int rOff = redFirst ? 0 : 2, bOff = redFirst ? 2 : 0;
-        for (int y = 0; y < h; y++)
+        // Smallest regions first, upscale while the extra pixels stay within one more image: a sparse screen costs at
+        // most about two full-image passes, and small windows (dialogs, calculators) get the upscale.
+        var scales = new int[regions.Count];
+        long budget = area.Area;
+        foreach (int i in Enumerable.Range(0, regions.Count).OrderBy(i => regions[i].Area))
         {
-            ReadOnlySpan<byte> row = pixels.Slice(((y + y0) * stride) + (x0 * 4), w * 4);
-            Span<byte> dst = result.AsSpan(y * w * bpp, w * bpp);
-            for (int x = 0; x < w; x++)
+            long extra = 3 * regions[i].Area;
+            scales[i] = extra <= budget ? 2 : 1;
+            budget -= scales[i] == 2 ? extra : 0;
+        }
+
+        var words = new List<OcrWord>();
+        var text = new StringBuilder();
+        for (int i = 0; i < regions.Count; i++)
+        {
+            PixelRect crop = regions[i] with { X = regions[i].X + area.X, Y = regions[i].Y + area.Y };
+            (_, List<OcrWord> found) = RecognizeCrop(pixels, stride, crop, scales[i], RegionMargin, OcrPageMode.SparseText, redFirst);
+            foreach (List<OcrWord> line in Lines(found))
             {
-                int p = x * 4;
-                if (grey)
-                {
-                    dst[x] = (byte)(((row[p + rOff] * 77) + (row[p + 1] * 150) + (row[p + bOff] * 29)) >> 8);
-                }
-                else
-                {
-                    int q = x * 3;
-                    dst[q] = row[p + rOff];
-                    dst[q + 1] = row[p + 1];
-                    dst[q + 2] = row[p + bOff];
-                }
+                words.AddRange(line);
+                _ = text.Append(string.Join(' ', line.Select(x => x.Text))).Append('\n');
+            }
+
+            _ = text.Append('\n');
+        }
+
+        return new OcrResult(text.ToString().Trim(), words, clock.Elapsed);
+    }
+
+    /// <summary>Groups words into lines (a word joins a line when each one's vertical centre lies within the other), top to bottom, left to right.</summary>
+    internal static List<List<OcrWord>> Lines(IEnumerable<OcrWord> words)
+    {
+        var lines = new List<(double Top, double Bottom, List<OcrWord> Words)>();
+        foreach (OcrWord word in words.OrderBy(x => x.Box.Center.Y))
+        {
+            double centre = word.Box.Center.Y;
+            int at = lines.FindLastIndex(l => centre >= l.Top && centre <= l.Bottom && (l.Top + l.Bottom) / 2 >= word.Box.Y && (l.Top + l.Bottom) / 2 <= word.Box.Bottom);
+            if (at < 0)
+            {
+                lines.Add((word.Box.Y, word.Box.Bottom, [word]));
+            }
+            else
+            {
+                (double top, double bottom, List<OcrWord> list) = lines[at];
+                list.Add(word);
+                lines[at] = (Math.Min(top, word.Box.Y), Math.Max(bottom, word.Box.Bottom), list);
+            }
+        }
+
+        return [.. lines.OrderBy(l => l.Top).Select(l => l.Words.OrderBy(x => x.Box.X).ToList())];
+    }
+
+    /// <summary>
+    /// OCR of one crop (whole-image pixels), optionally upscaled and on a white margin; boxes come back in whole-image
+    /// pixels. 24-bit RGB first: Tesseract thresholds each channel and keeps coloured text (terminal prompts) that an
+    /// 8-bit grey conversion merges into its background. Some widgets (e.g. Xaw buttons) read better in grey, so an
+    /// empty colour result is retried in grey.
+    /// </summary>
+    private (string Text, List<OcrWord> Words) RecognizeCrop(ReadOnlySpan<byte> pixels, int stride, PixelRect crop, int scale, int margin, OcrPageMode mode, bool redFirst)
+    {
+        byte[] rgb = ToRgb(pixels, stride, crop, redFirst);
+        int w = crop.Width, h = crop.Height;
+        if (scale == 2)
+        {
+            rgb = Upscale2x(rgb, w, h, 3);
+            (w, h) = (w * 2, h * 2);
+        }
+
+        if (margin > 0)
+        {
+            rgb = AddMargin(rgb, w, h, 3, margin);
+            (w, h) = (w + (2 * margin), h + (2 * margin));
+        }
+
+        var map = new BoxMap(crop, scale, margin);
+        (string Text, List<OcrWord> Words) colour = Run(rgb, w, h, 3, map, mode);
+        return colour.Words.Count > 0 ? colour : Run(ToGrey(rgb), w, h, 1, map, mode);
+    }
+
+    private static byte[] ToRgb(ReadOnlySpan<byte> pixels, int stride, PixelRect crop, bool redFirst)
+    {
+        var result = new byte[crop.Width * crop.Height * 3];
+        int rOff = redFirst ? 0 : 2, bOff = redFirst ? 2 : 0;
+        for (int y = 0; y < crop.Height; y++)
+        {
+            ReadOnlySpan<byte> row = pixels.Slice(((y + crop.Y) * stride) + (crop.X * 4), crop.Width * 4);
+            Span<byte> dst = result.AsSpan(y * crop.Width * 3, crop.Width * 3);
+            for (int x = 0; x < crop.Width; x++)
+            {
+                int p = x * 4, q = x * 3;
+                dst[q] = row[p + rOff];
+                dst[q + 1] = row[p + 1];
+                dst[q + 2] = row[p + bOff];
             }
         }
 
         return result;
     }
 
-    private unsafe OcrResult Run(byte[] image, int w, int h, int bytesPerPixel, int x0, int y0, OcrPageMode mode)
+    private static byte[] ToGrey(byte[] rgb)
     {
-        var clock = Stopwatch.StartNew();
+        var grey = new byte[rgb.Length / 3];
+        for (int i = 0; i < grey.Length; i++)
+        {
+            int q = i * 3;
+            grey[i] = (byte)(((rgb[q] * 77) + (rgb[q + 1] * 150) + (rgb[q + 2] * 29)) >> 8);
+        }
+
+        return grey;
+    }
+
+    /// <summary>Bilinear 2x upscale (each output pixel mixes its source pixel 9:3:3:1 with the nearest neighbours).</summary>
+    internal static byte[] Upscale2x(byte[] src, int w, int h, int bpp)
+    {
+        int ow = w * 2, oh = h * 2;
+        var dst = new byte[ow * oh * bpp];
+        for (int y = 0; y < oh; y++)
+        {
+            int sy = y >> 1;
+            int ny = (y & 1) == 0 ? Math.Max(sy - 1, 0) : Math.Min(sy + 1, h - 1);
+            int a = sy * w * bpp, b = ny * w * bpp, o = y * ow * bpp;
+            for (int x = 0; x < ow; x++)
+            {
+                int sx = x >> 1;
+                int nx = (x & 1) == 0 ? Math.Max(sx - 1, 0) : Math.Min(sx + 1, w - 1);
+                for (int c = 0; c < bpp; c++)
+                {
+                    int v = (9 * src[a + (sx * bpp) + c]) + (3 * src[a + (nx * bpp) + c]) + (3 * src[b + (sx * bpp) + c]) + src[b + (nx * bpp) + c];
+                    dst[o + (x * bpp) + c] = (byte)((v + 8) >> 4);
+                }
+            }
+        }
+
+        return dst;
+    }
+
+    private static byte[] AddMargin(byte[] src, int w, int h, int bpp, int margin)
+    {
+        int ow = w + (2 * margin);
+        var dst = new byte[ow * (h + (2 * margin)) * bpp];
+        Array.Fill(dst, (byte)255);
+        for (int y = 0; y < h; y++)
+        {
+            Array.Copy(src, y * w * bpp, dst, (((y + margin) * ow) + margin) * bpp, w * bpp);
+        }
+
+        return dst;
+    }
+
+    private unsafe (string Text, List<OcrWord> Words) Run(byte[] image, int w, int h, int bytesPerPixel, BoxMap map, OcrPageMode mode)
+    {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
@@ -203,7 +350,7 @@ public sealed class TesseractOcr : IDisposable
                             float conf = Interop.Tesseract.TessResultIteratorConfidence(it, Interop.Tesseract.RIL_WORD);
                             if (Interop.Tesseract.TessPageIteratorBoundingBox(page, Interop.Tesseract.RIL_WORD, out int l, out int t, out int rgt, out int b) != 0)
                             {
-                                words.Add(new OcrWord(word, conf, new Rect(l + x0, t + y0, rgt - l, b - t)));
+                                words.Add(new OcrWord(word, conf, map.ToImage(l, t, rgt, b)));
                             }
                         }
                         while (Interop.Tesseract.TessResultIteratorNext(it, Interop.Tesseract.RIL_WORD) != 0);
@@ -215,8 +362,21 @@ public sealed class TesseractOcr : IDisposable
                 }
 
                 Interop.Tesseract.TessBaseAPIClear(_handle);
-                return new OcrResult(text.Trim(), words, clock.Elapsed);
+                return (text.Trim(), words);
             }
+        }
+    }
+
+    /// <summary>Maps a box in the engine's (cropped, upscaled, margined) image back to whole-image pixels.</summary>
+    private readonly record struct BoxMap(PixelRect Crop, int Scale, int Margin)
+    {
+        public Rect ToImage(int left, int top, int right, int bottom)
+        {
+            double l = Math.Clamp(((left - Margin) / (double)Scale) + Crop.X, Crop.X, Crop.Right);
+            double t = Math.Clamp(((top - Margin) / (double)Scale) + Crop.Y, Crop.Y, Crop.Bottom);
+            double r = Math.Clamp(((right - Margin) / (double)Scale) + Crop.X, Crop.X, Crop.Right);
+            double b = Math.Clamp(((bottom - Margin) / (double)Scale) + Crop.Y, Crop.Y, Crop.Bottom);
+            return new Rect(l, t, r - l, b - t);
         }
     }
 
