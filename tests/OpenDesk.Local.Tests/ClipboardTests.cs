@@ -108,6 +108,53 @@ public sealed class ClipboardTests(DesktopFixture desktop) : IAsyncLifetime
         Assert.Equal(incrBefore + 1, X11.IncrTransfersServed);
     }
 
+    [Fact]
+    public async Task Write_LargeText_AStalledIncrRequestorIsDropped_AndOthersAreStillServed()
+    {
+        string big = BigText(100_000); // 1.6 MB
+        await Computer.Clipboard.WriteAsync(ClipboardContents.FromText(big), Wait.Token);
+        X11Clipboard clipboard = X11;
+        TimeSpan timeout = clipboard.IncrTimeout;
+        clipboard.IncrTimeout = TimeSpan.FromMilliseconds(500);
+        int served = clipboard.IncrTransfersServed;
+        try
+        {
+            // A raw X client asks for the text and then never deletes the INCR property: the transfer stalls.
+            using X11Connection x = X11Connection.TryOpen(desktop.Display.DisplayName) ?? throw new InvalidOperationException("no X connection");
+            nuint window, property = x.Atom("STALLED");
+            lock (x.Gate)
+            {
+                window = Interop.Xlib.XCreateSimpleWindow(x.Handle, x.Root, 0, 0, 1, 1, 0, 0, 0);
+                _ = Interop.Xlib.XConvertSelection(x.Handle, x.Atom("CLIPBOARD"), x.Atom("UTF8_STRING"), property, window, Interop.Xlib.CurrentTime);
+                Assert.Equal(0, x.SyncAndCheck());
+            }
+
+            await Wait.UntilAsync(
+                () =>
+                {
+                    lock (x.Gate)
+                    {
+                        return x.GetProperty(window, property) is { } p && p.Type == x.Atom("INCR");
+                    }
+                },
+                "the INCR answer to the stalled requestor");
+            Assert.Equal(1, clipboard.IncrTransfersActive);
+            await Wait.UntilAsync(() => clipboard.IncrTransfersActive == 0, "the stalled transfer to be dropped", TimeSpan.FromSeconds(5));
+            Assert.Equal(served, clipboard.IncrTransfersServed);
+        }
+        finally
+        {
+            clipboard.IncrTimeout = timeout;
+        }
+
+        // The clipboard still serves the whole text to a requestor that takes part.
+        string outFile = Path.Combine(_dir, "after-stall.txt");
+        CompletedCommand r = await Computer.Processes.ShellAsync(new ShellCommand($"xclip -o -selection clipboard > {outFile}", Environment: Env()), Wait.Token);
+        Assert.True(r.ReturnCode == 0, Encoding.UTF8.GetString(r.Stderr));
+        Assert.True(big == await File.ReadAllTextAsync(outFile, Encoding.UTF8), "xclip read the same text");
+        Assert.Equal(served + 1, clipboard.IncrTransfersServed);
+    }
+
     /// <summary>Text of 16 × <paramref name="lines"/> characters with non-ASCII ones (multi-byte UTF-8 across chunk boundaries).</summary>
     private static string BigText(int lines)
     {

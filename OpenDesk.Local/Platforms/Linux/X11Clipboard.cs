@@ -18,8 +18,6 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
     private const string PngMime = "image/png";
     private static readonly TimeSpan s_readTimeout = TimeSpan.FromSeconds(3);
 
-    // A requestor that stops deleting the property (it crashed or gave up) abandons its INCR transfer after this long.
-    private static readonly TimeSpan s_incrTimeout = TimeSpan.FromSeconds(10);
     private static readonly string[] s_textTargets = ["UTF8_STRING", "text/plain;charset=utf-8", "STRING", "TEXT", "text/plain"];
 
     private readonly BlockingCollection<Action> _work = [];
@@ -32,6 +30,7 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
     private readonly Dictionary<(nuint Requestor, nuint Property), IncrTransfer> _serving = [];
     private volatile bool _stop;
     private int _incrServed;
+    private int _incrActive;
     private int _incrRead;
 
     public X11Clipboard(string displayName)
@@ -46,6 +45,12 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
 
     /// <summary>INCR transfers served to other clients until the end (for tests and diagnostics).</summary>
     internal int IncrTransfersServed => Volatile.Read(ref _incrServed);
+
+    /// <summary>INCR transfers in progress.</summary>
+    internal int IncrTransfersActive => Volatile.Read(ref _incrActive);
+
+    /// <summary>A requestor that stops deleting the property (it crashed or gave up) loses its INCR transfer after this long.</summary>
+    internal TimeSpan IncrTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>INCR transfers read from other owners (for tests and diagnostics).</summary>
     internal int IncrTransfersRead => Volatile.Read(ref _incrRead);
@@ -339,6 +344,11 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
     private unsafe bool StartTransfer(nuint requestor, nuint property, nuint target, byte[] data)
     {
         X11Connection x = _x!;
+        if (requestor == _window)
+        {
+            return false; // never: reading while owning answers from memory; our window keeps its own event mask
+        }
+
         _ = Interop.Xlib.XSelectInput(x.Handle, requestor, (nint)Interop.Xlib.PropertyChangeMask);
         nint size = data.Length;
         _ = Interop.Xlib.XChangeProperty(x.Handle, requestor, property, x.Atom("INCR"), 32, Interop.Xlib.PropModeReplace, (byte*)&size, 1);
@@ -348,6 +358,7 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
         }
 
         _serving[(requestor, property)] = new IncrTransfer(target, data, MaxChunkBytes) { LastActivity = Stopwatch.GetTimestamp() };
+        Volatile.Write(ref _incrActive, _serving.Count);
         return true;
     }
 
@@ -385,9 +396,14 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
 
     private void ExpireTransfers()
     {
+        if (_serving.Count == 0)
+        {
+            return;
+        }
+
         foreach (var (key, t) in _serving.ToList())
         {
-            if (Stopwatch.GetElapsedTime(t.LastActivity) > s_incrTimeout)
+            if (Stopwatch.GetElapsedTime(t.LastActivity) > IncrTimeout)
             {
                 EndTransfer(key);
             }
@@ -397,6 +413,7 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
     private void EndTransfer((nuint Requestor, nuint Property) key)
     {
         _ = _serving.Remove(key);
+        Volatile.Write(ref _incrActive, _serving.Count);
         if (!_serving.Keys.Any(k => k.Requestor == key.Requestor))
         {
             X11Connection.ClearError();
