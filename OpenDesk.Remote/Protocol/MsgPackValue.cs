@@ -13,9 +13,9 @@ namespace OpenDesk.Remote.Protocol;
 /// </summary>
 internal static class MsgPackValue
 {
-    /// <summary>The options: standard resolver with untrusted-data security (depth limit, collision-resistant hashing).</summary>
-    internal static readonly MessagePackSerializerOptions Options =
-        MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
+    /// <summary>Untrusted-data security (depth limit). Not MessagePackSerializerOptions.Standard: its resolver
+    /// initialisation loads System.Linq.Expressions and Regex (~4 MB of serve RSS) that this hand-written codec never uses.</summary>
+    internal static readonly MessagePackSecurity Security = MessagePackSecurity.UntrustedData;
 
     /// <summary>Writes <paramref name="value"/>.</summary>
     /// <exception cref="ArgumentException">The value (or something inside it) has no msgpack form.</exception>
@@ -199,7 +199,7 @@ internal static class MsgPackValue
             case MessagePackType.Array:
             {
                 int count = reader.ReadArrayHeader();
-                Options.Security.DepthStep(ref reader);
+                Security.DepthStep(ref reader);
                 try
                 {
                     var list = new List<object?>(Math.Min(count, 64));
@@ -227,7 +227,7 @@ internal static class MsgPackValue
     internal static Dictionary<string, object?> ReadMap(ref MessagePackReader reader)
     {
         int count = reader.ReadMapHeader();
-        Options.Security.DepthStep(ref reader);
+        Security.DepthStep(ref reader);
         try
         {
             var map = new Dictionary<string, object?>(Math.Min(count, 64), StringComparer.Ordinal);

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using MessagePack;
+using OpenDesk.Remote.Protocol;
 
 namespace OpenDesk.Remote.Server;
 
@@ -15,12 +16,9 @@ internal static class AdminIpc
 {
     public const int MaxMessageBytes = 1 << 20;
 
-    private static readonly MessagePackSerializerOptions s_options =
-        MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
-
     public static async Task WriteAsync(Stream stream, Dictionary<string, object?> message, CancellationToken cancellationToken)
     {
-        byte[] body = MessagePackSerializer.Serialize<object>(message, s_options, cancellationToken);
+        byte[] body = MsgPackValue.Encode(message);
         byte[] frame = new byte[4 + body.Length];
         BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)body.Length);
         body.CopyTo(frame, 4);
@@ -48,28 +46,9 @@ internal static class AdminIpc
             throw new InvalidDataException("admin message truncated");
         }
 
-        object? decoded = MessagePackSerializer.Deserialize<object>(body, s_options, cancellationToken);
-        return Normalize(decoded) as Dictionary<string, object?> ?? throw new InvalidDataException("admin message is not a map");
-    }
-
-    /// <summary>Turns msgpack's object graph (object-keyed dictionaries, object arrays) into string-keyed maps and lists.</summary>
-    public static object? Normalize(object? value)
-    {
-        switch (value)
-        {
-            case IDictionary<object, object?> map:
-                var result = new Dictionary<string, object?>(StringComparer.Ordinal);
-                foreach (KeyValuePair<object, object?> kv in map)
-                {
-                    result[kv.Key as string ?? Convert.ToString(kv.Key, System.Globalization.CultureInfo.InvariantCulture) ?? ""] = Normalize(kv.Value);
-                }
-
-                return result;
-            case object?[] array:
-                return array.Select(Normalize).ToList();
-            default:
-                return value;
-        }
+        // The protocol's own msgpack codec (string-keyed maps, untrusted-data depth limit); throws
+        // MessagePackSerializationException on malformed bytes.
+        return MsgPackValue.Decode(body) as Dictionary<string, object?> ?? throw new InvalidDataException("admin message is not a map");
     }
 
     private static async Task<bool> ReadExactlyOrEndAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)

@@ -7,6 +7,8 @@ namespace OpenDesk.Remote.Server;
 /// <summary>One authenticated controller connection (Python <c>SessionInfo</c>).</summary>
 internal sealed class ServerSession
 {
+    private readonly TaskCompletionSource _opening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _killRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _killed;
 
     public ServerSession(Peer peer, string peerName, byte[] publicKey, string remoteAddress, string mode, DateTimeOffset startedAt)
@@ -39,6 +41,15 @@ internal sealed class ServerSession
     /// <summary>Why the server ended the session ("" when the controller left or the connection dropped).</summary>
     public string CloseReason { get; private set; } = "";
 
+    /// <summary>Completes when a kill was asked for (tests).</summary>
+    internal Task KillRequested => _killRequested.Task;
+
+    /// <summary>
+    /// Ends the opening: the HELLO exchange is done, the peer reads and <c>session.opened</c> is audited, or the opening
+    /// failed. A kill waits for this, so it never cuts into the HELLO exchange. Idempotent.
+    /// </summary>
+    public void EndOpening() => _opening.TrySetResult();
+
     public bool SameKey(ReadOnlySpan<byte> key) => PublicKey.AsSpan().SequenceEqual(key);
 
     public Dictionary<string, object?> ToAdminMap(DateTimeOffset now) => new()
@@ -52,7 +63,15 @@ internal sealed class ServerSession
         ["mode"] = Mode,
     };
 
-    /// <summary>Sends <c>session.evicted {reason}</c> (at most 2 s), then closes the connection. Idempotent.</summary>
+    /// <summary>
+    /// Waits for the opening to end (<see cref="EndOpening"/>; bounded by the server's HELLO timeout), sends
+    /// <c>session.evicted {reason}</c> (at most 2 s), then closes the connection. Idempotent.
+    /// </summary>
+    /// <remarks>
+    /// A session is listed (and can be killed) from the moment it holds the controller slot, before its HELLO exchange
+    /// ends. Killing it there used to close the connection under the exchange: the server then audited a rejected
+    /// HELLO instead of <c>session.closed</c>, and the push preceded the HELLO the controller waits for.
+    /// </remarks>
     public async Task KillAsync(string reason)
     {
         if (Interlocked.Exchange(ref _killed, 1) != 0)
@@ -61,6 +80,8 @@ internal sealed class ServerSession
         }
 
         CloseReason = "evicted: " + reason;
+        _killRequested.TrySetResult();
+        await _opening.Task.ConfigureAwait(false);
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
         {
             try

@@ -172,6 +172,10 @@ internal static class ServeOptions
             {
                 DisplayName = display,
                 UseVirtualDisplay = virtualDisplay ? true : null,
+
+                // Protocol v1 has no OCR method: controllers recognise text on their side from captured frames. Not
+                // loading Tesseract and its language data saves ~20 MB of serve RSS.
+                EnableOcr = false,
             });
             if (OperatingSystem.IsLinux() && local.OwnedVirtualDisplay is { } vd)
             {

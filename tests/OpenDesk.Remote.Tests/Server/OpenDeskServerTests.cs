@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using OpenDesk.Core;
 using OpenDesk.Remote.Client;
+using OpenDesk.Remote.Peering;
 using OpenDesk.Remote.Protocol;
 using OpenDesk.Remote.Server;
 using OpenDesk.Remote.Trust;
@@ -179,6 +180,41 @@ public sealed class OpenDeskServerTests
             // This wait has timed out in full parallel runs (2 of ~6); show what the audit log held instead.
             throw new TimeoutException(e.Message + "; audit log:\n" + string.Join('\n', h.AuditLines()), e);
         }
+    }
+
+    [Fact]
+    public async Task AdminKill_DuringTheHelloExchange_WaitsForIt_ThenEvicts_AndAuditsTheClose()
+    {
+        // The race behind AdminIpc_ListsAndDisconnects_Cooperatively's rare failure: the controller's ConnectAsync
+        // returns once it has the server's HELLO, while the server may still wait for the controller's. A session is
+        // listed from the moment it holds the controller slot, so an admin kill could close it under the exchange.
+        await using ServerHarness h = await ServerHarness.StartAsync();
+        OpenDeskClientOptions client = h.NewTrustedController();
+        byte[] raw = client.Home!.LoadOrCreateIdentityKey();
+        using var identity = Identity.FromPrivateKey(raw);
+        IMessageTransport transport = await WebSocketTransport.ConnectAsync(new Uri($"ws://127.0.0.1:{h.Server.Port}"), Ct);
+        SecureChannel channel = await Handshake.AuthAsClientAsync(transport, identity, h.Server.PublicKey, Ct);
+        await using var peer = new Peer(channel);
+        var evicted = new TaskCompletionSource<PushFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
+        peer.PushReceived = push => evicted.TrySetResult(push);
+
+        // The server holds the session but has not had the controller's HELLO yet: kill it there.
+        await ServerHarness.WaitUntilAsync(() => h.Server.SessionCount == 1, "the session to take the controller slot");
+        Task<Dictionary<string, object?>> kill = AdminIpc.RequestAsync(h.Home.AdminSocketPath, new() { ["op"] = "kill_all" }, Ct);
+        await h.Server.SessionsForTest()[0].KillRequested.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        HelloFrame hello = await peer.ExchangeHelloAsync(HelloFrame.Client(), Ct);
+        peer.Start();
+
+        Assert.Null(hello.Error);
+        PushFrame push = await evicted.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(PushFrame.SessionEvicted, push.Topic);
+        Assert.Equal(1L, (await kill.WaitAsync(TimeSpan.FromSeconds(10), Ct))["killed"]);
+        await ServerHarness.WaitUntilAsync(() => h.Server.SessionCount == 0, "the session to end");
+        string[] audit = h.AuditLines();
+        Assert.Single(audit, l => l.Contains("\"type\":\"session.opened\"", StringComparison.Ordinal));
+        Assert.Single(audit, l => l.Contains("\"type\":\"session.closed\"", StringComparison.Ordinal) && l.Contains("evicted: admin_disconnect", StringComparison.Ordinal));
+        Assert.DoesNotContain(audit, l => l.Contains("session.rejected", StringComparison.Ordinal));
     }
 
     [Fact]
