@@ -35,6 +35,14 @@ internal static class Checks
         return code == 0 ? stdout.Trim() : "";
     }
 
+    /// <summary>Waits (3 s) until the active window's title satisfies <paramref name="want"/>; null when it does, else the reason.</summary>
+    public static async Task<string?> ActiveWindowAsync(Desktop d, Func<string, bool> want, string expected)
+    {
+        string title = "";
+        bool ok = await Desktop.Until(async () => want(title = await ActiveWindowTitleAsync(d)), TimeSpan.FromSeconds(3));
+        return ok ? null : $"the active window is \"{title}\", expected {expected}";
+    }
+
     /// <summary>Window titles (wmctrl -l).</summary>
     public static async Task<IReadOnlyList<string>> WindowTitlesAsync(Desktop d)
     {

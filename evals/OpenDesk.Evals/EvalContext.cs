@@ -121,6 +121,22 @@ internal sealed class EvalContext
         throw new AgentGaveUpException($"OCR does not see '{text}': {Head(ScreenReading.OcrText(last))}");
     }
 
+    /// <summary>Finds a mark (<see cref="FindMarkAsync"/>) and clicks its centre.</summary>
+    internal async Task<ScreenMark> ClickMarkAsync(string label, string? role = null, string? display = null)
+    {
+        ScreenMark mark = await FindMarkAsync(label, role, display);
+        _ = await ClickAsync(mark.X, mark.Y);
+        return mark;
+    }
+
+    /// <summary>Finds a word with OCR (<see cref="FindWordAsync"/>) and clicks its centre.</summary>
+    internal async Task<OcrWord> ClickWordAsync(string text)
+    {
+        OcrWord word = await FindWordAsync(text);
+        _ = await ClickAsync(word.X, word.Y);
+        return word;
+    }
+
     /// <summary>All OCR words now.</summary>
     internal async Task<IReadOnlyList<OcrWord>> OcrWordsAsync()
     {
@@ -133,8 +149,10 @@ internal sealed class EvalContext
         => Break ? CallAsync("mouse", ("action", action), ("x", x + 300), ("y", y + 200)) : CallAsync("mouse", ("action", action), ("x", x), ("y", y));
 
     /// <summary>Types text (the broken agent drops the second-to-last character).</summary>
-    internal Task<ToolCall> TypeAsync(string text)
-        => CallAsync("keyboard", ("action", "type"), ("text", Break && text.Length > 2 ? text[..^2] + text[^1] : text));
+    internal Task<ToolCall> TypeAsync(string text) => CallAsync("keyboard", ("action", "type"), ("text", Mangle(text)));
+
+    /// <summary>Text as the agent writes it: the broken agent drops the second-to-last character.</summary>
+    internal string Mangle(string text) => Break && text.Length > 2 ? text[..^2] + text[^1] : text;
 
     /// <summary>Presses one key.</summary>
     internal Task<ToolCall> PressAsync(string key) => CallAsync("keyboard", ("action", "press"), ("key", key));

@@ -8,11 +8,27 @@ internal static class TaskCatalog
     /// <summary>Every task, in run order (grouped by layout).</summary>
     public static IReadOnlyList<EvalTask> All { get; } =
     [
-        new XtermEchoToFile(), new XtermReadToken(), new ZenityEntry(), new ZenityQuestionNo(), new ZenityList(),
-        new ZenityEntryByAccessibility(), new MousepadTypeSave(), new MousepadCopy(), new XcalcMultiply(),
-        new ClickToFocus(), new AppOpen(), new AppClose(), new AppFocus(),
-        new QhdQuestion(), new QhdCornerClick(),
-        new DualRightMonitor(), new DualFullDesktop(),
+        new XtermEchoToFile(), new XtermReadToken(), new ZenityEntry(),
+        new QuestionTask("zenity-question-no", DesktopLayout.Hd, "eval-question", "Delete all files?", "No",
+            "answer No to `Delete all files?` by clicking the No mark"),
+        new ZenityList(), new ZenityEntryByAccessibility(), new MousepadTypeSave(), new MousepadCopy(), new XcalcMultiply(),
+        new ClickWordToFocus("click-to-focus", DesktopLayout.Hd, "two terminals; click the text ALPHA (OCR) to activate the back one",
+            new Terminal("eval-alpha", "ALPHA WINDOW", "50x8+40+500"), new Terminal("eval-beta", "BETA WINDOW", "50x8+900+200")),
+        new AppOpen(), new AppClose(), new AppFocus(),
+        new QuestionTask("qhd-question-yes", DesktopLayout.Qhd, "eval-qhd", "Proceed on the big screen?", "Yes",
+            "2560x1440 desktop (image downscaled): click the Yes mark of a question"),
+        new ClickWordToFocus("qhd-corner-click", DesktopLayout.Qhd, "2560x1440: click the word CORNER of a terminal at the bottom right to activate it",
+            new Terminal("eval-corner", "CORNER WINDOW", "40x6-20-20"), new Terminal("eval-middle", "MIDDLE WINDOW", "60x10+900+500")),
+        new QuestionTask("dual-right-display", DesktopLayout.Dual, "eval-right", "Right monitor?", "Yes",
+            "two monitors: screenshot display RIGHT, click the dialog's Yes mark there")
+        {
+            After = QuestionTask.MoveToRightMonitorAsync, Display = "RIGHT",
+        },
+        new QuestionTask("dual-full-desktop", DesktopLayout.Dual, "eval-left", "Left monitor?", "No",
+            "two monitors: screenshot the whole desktop, click the No mark of a dialog")
+        {
+            Before = c => Apps.XtermAsync(c, "eval-right-term", "right monitor terminal", "60x10+2400+100"),
+        },
     ];
 
     /// <summary>The short subset CI runs.</summary>
@@ -72,17 +88,22 @@ internal static class Apps
         throw new AgentGaveUpException($"no text area among the marks: {last.ReplaceLineEndings(" ")}");
     }
 
-    /// <summary>The answer a zenity dialog printed (its stdout line that is not a GTK message).</summary>
-    public static async Task<(int? Exit, string Answer)> ZenityAnswerAsync(ChildProcess p)
-    {
-        int? exit = await Checks.ExitCodeAsync(p);
-        string answer = p.Lines.LastOrDefault(l => !l.Contains("Gtk-", StringComparison.Ordinal) && !l.Contains("dbind-", StringComparison.Ordinal)
-            && !l.StartsWith('(') && l.Trim().Length > 0) ?? "";
-        return (exit, answer.Trim());
-    }
+    /// <summary>An entry dialog asking for the words (its process in <c>State["dialog"]</c>).</summary>
+    public static async Task EntryDialogAsync(EvalContext c, string title)
+        => c.State["dialog"] = await ZenityAsync(c, title, "--entry", "--text", "Type the words");
 
-    /// <summary>Mangles text the way the broken agent does (drops the second-to-last character).</summary>
-    public static string Mangle(EvalContext c, string text) => c.Break && text.Length > 2 ? text[..^2] + text[^1] : text;
+    /// <summary>Null when the dialog (<c>State["dialog"]</c>) printed <paramref name="expected"/> and exited 0, else the reason (+ <paramref name="note"/>).</summary>
+    public static async Task<string?> ExpectAnswerAsync(EvalContext c, string expected, string note = "")
+    {
+        var p = (ChildProcess)c.State["dialog"];
+        int? exit = await Checks.ExitCodeAsync(p);
+
+        // Its stdout line that is not a GTK message.
+        string answer = p.Lines.LastOrDefault(l => !l.Contains("Gtk-", StringComparison.Ordinal) && !l.Contains("dbind-", StringComparison.Ordinal)
+            && !l.StartsWith('(') && l.Trim().Length > 0)?.Trim() ?? "";
+        return exit is null ? "the dialog is still open" + note
+            : exit != 0 || answer != expected ? $"zenity printed \"{answer}\" (exit {exit}), expected \"{expected}\"{note}" : null;
+    }
 }
 
 /// <summary>Focus a terminal by clicking its text, run a command that writes a file.</summary>
@@ -98,8 +119,7 @@ internal sealed class XtermEchoToFile : EvalTask
 
     public override async Task ActAsync(EvalContext c)
     {
-        OcrWord ready = await c.FindWordAsync("READY");
-        _ = await c.ClickAsync(ready.X, ready.Y);
+        _ = await c.ClickWordAsync("READY");
         _ = await c.TypeAsync($"echo {c.Token} > out.txt");
         _ = await c.PressAsync("enter");
     }
@@ -129,7 +149,7 @@ internal sealed class XtermReadToken : EvalTask
             throw new AgentGaveUpException("OCR shows no two words after 'secret:'");
         }
 
-        _ = await c.CallAsync("clipboard", ("action", "write"), ("text", Apps.Mangle(c, string.Join(' ', next))));
+        _ = await c.CallAsync("clipboard", ("action", "write"), ("text", c.Mangle(string.Join(' ', next))));
     }
 
     public override async Task<string?> CheckAsync(EvalContext c)
@@ -148,50 +168,16 @@ internal sealed class ZenityEntry : EvalTask
 
     public override string CheckedBy => "zenity's stdout and exit code";
 
-    public override async Task SetupAsync(EvalContext c)
-        => c.State["dialog"] = await Apps.ZenityAsync(c, "eval-entry", "--entry", "--text", "Type the words");
+    public override Task SetupAsync(EvalContext c) => Apps.EntryDialogAsync(c, "eval-entry");
 
     public override async Task ActAsync(EvalContext c)
     {
-        ScreenMark field = await c.FindMarkAsync("", "text");
-        _ = await c.ClickAsync(field.X, field.Y);
+        _ = await c.ClickMarkAsync("", "text");
         _ = await c.TypeAsync(c.Token);
-        ScreenMark ok = await c.FindMarkAsync("OK", "button");
-        _ = await c.ClickAsync(ok.X, ok.Y);
+        _ = await c.ClickMarkAsync("OK", "button");
     }
 
-    public override async Task<string?> CheckAsync(EvalContext c)
-    {
-        (int? exit, string answer) = await Apps.ZenityAnswerAsync((ChildProcess)c.State["dialog"]);
-        return exit is null ? "the dialog is still open"
-            : exit != 0 ? $"zenity exited {exit} (not OK)"
-            : answer != c.Token ? $"zenity printed \"{answer}\", expected \"{c.Token}\"" : null;
-    }
-}
-
-/// <summary>Answer No to a question dialog.</summary>
-internal sealed class ZenityQuestionNo : EvalTask
-{
-    public override string Name => "zenity-question-no";
-
-    public override string Goal => "answer No to `Delete all files?` by clicking the No mark";
-
-    public override string CheckedBy => "zenity exit code 1";
-
-    public override async Task SetupAsync(EvalContext c)
-        => c.State["dialog"] = await Apps.ZenityAsync(c, "eval-question", "--question", "--text", "Delete all files?");
-
-    public override async Task ActAsync(EvalContext c)
-    {
-        ScreenMark no = await c.FindMarkAsync("No", "button");
-        _ = await c.ClickAsync(no.X, no.Y);
-    }
-
-    public override async Task<string?> CheckAsync(EvalContext c)
-    {
-        int? exit = await Checks.ExitCodeAsync((ChildProcess)c.State["dialog"]);
-        return exit == 1 ? null : exit is null ? "the dialog is still open" : $"zenity exited {exit}, expected 1 (No)";
-    }
+    public override Task<string?> CheckAsync(EvalContext c) => Apps.ExpectAnswerAsync(c, c.Token);
 }
 
 /// <summary>Pick a row of a GTK list by its text.</summary>
@@ -213,18 +199,11 @@ internal sealed class ZenityList : EvalTask
 
     public override async Task ActAsync(EvalContext c)
     {
-        OcrWord row = await c.FindWordAsync((string)c.State["want"]);
-        _ = await c.ClickAsync(row.X, row.Y);
-        ScreenMark ok = await c.FindMarkAsync("OK", "button");
-        _ = await c.ClickAsync(ok.X, ok.Y);
+        _ = await c.ClickWordAsync((string)c.State["want"]);
+        _ = await c.ClickMarkAsync("OK", "button");
     }
 
-    public override async Task<string?> CheckAsync(EvalContext c)
-    {
-        (int? exit, string answer) = await Apps.ZenityAnswerAsync((ChildProcess)c.State["dialog"]);
-        string want = (string)c.State["want"];
-        return exit is null ? "the dialog is still open" : answer != want ? $"zenity printed \"{answer}\" (exit {exit}), expected \"{want}\"" : null;
-    }
+    public override Task<string?> CheckAsync(EvalContext c) => Apps.ExpectAnswerAsync(c, (string)c.State["want"]);
 }
 
 /// <summary>Fill a GTK entry through the accessibility tree only (ui tool).</summary>
@@ -236,23 +215,17 @@ internal sealed class ZenityEntryByAccessibility : EvalTask
 
     public override string CheckedBy => "AT-SPI text (pyatspi) before OK, then zenity's stdout";
 
-    public override async Task SetupAsync(EvalContext c)
-        => c.State["dialog"] = await Apps.ZenityAsync(c, "eval-a11y", "--entry", "--text", "Type the words");
+    public override Task SetupAsync(EvalContext c) => Apps.EntryDialogAsync(c, "eval-a11y");
 
     public override async Task ActAsync(EvalContext c)
     {
-        _ = await c.CallAsync("ui", ("action", "type"), ("app", "zenity"), ("role", "text"), ("text", Apps.Mangle(c, c.Token)));
+        _ = await c.CallAsync("ui", ("action", "type"), ("app", "zenity"), ("role", "text"), ("text", c.Mangle(c.Token)));
         c.State["atspi"] = await Checks.AtspiTextAsync(c.Desktop, "zenity") ?? "(pyatspi not installed)";
         _ = await c.CallAsync("ui", ("action", "click"), ("app", "zenity"), ("title", "OK"), ("role", "push button"));
     }
 
-    public override async Task<string?> CheckAsync(EvalContext c)
-    {
-        (int? exit, string answer) = await Apps.ZenityAnswerAsync((ChildProcess)c.State["dialog"]);
-        string atspi = c.State.TryGetValue("atspi", out object? a) ? (string)a : "";
-        return exit is null ? $"the dialog is still open (AT-SPI text: \"{atspi}\")"
-            : answer != c.Token ? $"zenity printed \"{answer}\" (exit {exit}), expected \"{c.Token}\"; AT-SPI text was \"{atspi}\"" : null;
-    }
+    public override Task<string?> CheckAsync(EvalContext c)
+        => Apps.ExpectAnswerAsync(c, c.Token, $"; AT-SPI text was \"{(c.State.TryGetValue("atspi", out object? a) ? (string)a : "")}\"");
 }
 
 /// <summary>Type into a text editor and save.</summary>
@@ -341,35 +314,6 @@ internal sealed class XcalcMultiply : EvalTask
     }
 }
 
-/// <summary>Bring a terminal to the front by clicking its text.</summary>
-internal sealed class ClickToFocus : EvalTask
-{
-    public override string Name => "click-to-focus";
-
-    public override string Goal => "two terminals; click the text ALPHA (OCR) to activate the back one";
-
-    public override string CheckedBy => "xdotool getactivewindow getwindowname";
-
-    public override async Task SetupAsync(EvalContext c)
-    {
-        _ = await Apps.XtermAsync(c, "eval-alpha", "ALPHA WINDOW", "50x8+40+500");
-        _ = await Apps.XtermAsync(c, "eval-beta", "BETA WINDOW", "50x8+900+200");
-    }
-
-    public override async Task ActAsync(EvalContext c)
-    {
-        OcrWord alpha = await c.FindWordAsync("ALPHA");
-        _ = await c.ClickAsync(alpha.X, alpha.Y);
-    }
-
-    public override async Task<string?> CheckAsync(EvalContext c)
-    {
-        string title = "";
-        bool ok = await Desktop.Until(async () => (title = await Checks.ActiveWindowTitleAsync(c.Desktop)) == "eval-alpha", TimeSpan.FromSeconds(3));
-        return ok ? null : $"the active window is \"{title}\", expected eval-alpha";
-    }
-}
-
 /// <summary>Open an app by name.</summary>
 internal sealed class AppOpen : EvalTask
 {
@@ -439,144 +383,96 @@ internal sealed class AppFocus : EvalTask
     public override async Task ActAsync(EvalContext c)
         => _ = await c.CallAsync("app", ("action", "focus"), ("name", c.Break ? "xterm" : "mousepad"));
 
-    public override async Task<string?> CheckAsync(EvalContext c)
-    {
-        string title = "";
-        bool ok = await Desktop.Until(async () => (title = await Checks.ActiveWindowTitleAsync(c.Desktop)).Contains("Mousepad", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(3));
-        return ok ? null : $"the active window is \"{title}\", expected the Mousepad window";
-    }
+    public override Task<string?> CheckAsync(EvalContext c)
+        => Checks.ActiveWindowAsync(c.Desktop, t => t.Contains("Mousepad", StringComparison.Ordinal), "the Mousepad window");
 }
 
-/// <summary>A click on a 2560×1440 desktop through a downscaled model frame.</summary>
-internal sealed class QhdQuestion : EvalTask
+/// <summary>A terminal a task sets up: title, first line, geometry.</summary>
+internal sealed record Terminal(string Title, string FirstLine, string Geometry);
+
+/// <summary>Bring a terminal to the front by clicking the first word of its text (found by OCR).</summary>
+internal sealed class ClickWordToFocus(string name, DesktopLayout layout, string goal, Terminal target, Terminal front) : EvalTask
 {
-    public override string Name => "qhd-question-yes";
+    public override string Name => name;
 
-    public override string Goal => "2560x1440 desktop (image downscaled): click the Yes mark of a question";
+    public override string Goal => goal;
 
-    public override string CheckedBy => "zenity exit code 0";
+    public override string CheckedBy => "xdotool getactivewindow getwindowname";
 
-    public override DesktopLayout Layout => DesktopLayout.Qhd;
+    public override DesktopLayout Layout => layout;
 
     public override async Task SetupAsync(EvalContext c)
-        => c.State["dialog"] = await Apps.ZenityAsync(c, "eval-qhd", "--question", "--text", "Proceed on the big screen?");
-
-    public override async Task ActAsync(EvalContext c)
     {
-        ScreenMark yes = await c.FindMarkAsync("Yes", "button");
-        _ = await c.ClickAsync(yes.X, yes.Y);
+        _ = await Apps.XtermAsync(c, target.Title, target.FirstLine, target.Geometry);
+        _ = await Apps.XtermAsync(c, front.Title, front.FirstLine, front.Geometry);
     }
+
+    public override async Task ActAsync(EvalContext c) => _ = await c.ClickWordAsync(target.FirstLine.Split(' ')[0]);
+
+    public override Task<string?> CheckAsync(EvalContext c) => Checks.ActiveWindowAsync(c.Desktop, t => t == target.Title, target.Title);
+}
+
+/// <summary>Answer a zenity question by clicking its Yes or No mark (Set-of-Marks of this run); checked by zenity's exit code.</summary>
+internal sealed class QuestionTask(string name, DesktopLayout layout, string title, string text, string answer, string goal) : EvalTask
+{
+    private int Expected => answer == "Yes" ? 0 : 1;
+
+    public override string Name => name;
+
+    public override string Goal => goal;
+
+    public override string CheckedBy => $"zenity exit code {Expected}";
+
+    public override DesktopLayout Layout => layout;
+
+    /// <summary>Windows set up before the dialog (the dialog ends up in front).</summary>
+    public Func<EvalContext, Task>? Before { get; init; }
+
+    /// <summary>Runs once the dialog shows (e.g. moves it to another monitor).</summary>
+    public Func<EvalContext, string, Task>? After { get; init; }
+
+    /// <summary>The display the agent takes its screenshot of (null: the whole desktop).</summary>
+    public string? Display { get; init; }
+
+    public override async Task SetupAsync(EvalContext c)
+    {
+        if (Before is not null)
+        {
+            await Before(c);
+        }
+
+        c.State["dialog"] = await Apps.ZenityAsync(c, title, "--question", "--text", text);
+        if (After is not null)
+        {
+            await After(c, title);
+        }
+    }
+
+    public override async Task ActAsync(EvalContext c) => _ = await c.ClickMarkAsync(answer, "button", Display);
 
     public override async Task<string?> CheckAsync(EvalContext c)
     {
         int? exit = await Checks.ExitCodeAsync((ChildProcess)c.State["dialog"]);
-        return exit == 0 ? null : exit is null ? "the dialog is still open" : $"zenity exited {exit}, expected 0 (Yes)";
-    }
-}
-
-/// <summary>An OCR-located click near the far corner of a 2560×1440 desktop.</summary>
-internal sealed class QhdCornerClick : EvalTask
-{
-    public override string Name => "qhd-corner-click";
-
-    public override string Goal => "2560x1440: click the word CORNER of a terminal at the bottom right to activate it";
-
-    public override string CheckedBy => "xdotool getactivewindow getwindowname";
-
-    public override DesktopLayout Layout => DesktopLayout.Qhd;
-
-    public override async Task SetupAsync(EvalContext c)
-    {
-        _ = await Apps.XtermAsync(c, "eval-corner", "CORNER WINDOW", "40x6-20-20");
-        _ = await Apps.XtermAsync(c, "eval-middle", "MIDDLE WINDOW", "60x10+900+500");
+        return exit == Expected ? null : exit is null ? "the dialog is still open" : $"zenity exited {exit}, expected {Expected} ({answer})";
     }
 
-    public override async Task ActAsync(EvalContext c)
+    /// <summary>Moves a window onto the right monitor of the two-monitor layout and waits until the window manager did.</summary>
+    public static async Task MoveToRightMonitorAsync(EvalContext c, string title)
     {
-        OcrWord word = await c.FindWordAsync("CORNER");
-        _ = await c.ClickAsync(word.X, word.Y);
-    }
-
-    public override async Task<string?> CheckAsync(EvalContext c)
-    {
-        string title = "";
-        bool ok = await Desktop.Until(async () => (title = await Checks.ActiveWindowTitleAsync(c.Desktop)) == "eval-corner", TimeSpan.FromSeconds(3));
-        return ok ? null : $"the active window is \"{title}\", expected eval-corner";
-    }
-}
-
-/// <summary>Two monitors: a dialog on the right one, seen through a screenshot of that display only.</summary>
-internal sealed class DualRightMonitor : EvalTask
-{
-    public override string Name => "dual-right-display";
-
-    public override string Goal => "two monitors: screenshot display RIGHT, click the dialog's Yes mark there";
-
-    public override string CheckedBy => "zenity exit code 0";
-
-    public override DesktopLayout Layout => DesktopLayout.Dual;
-
-    public override async Task SetupAsync(EvalContext c)
-    {
-        c.State["dialog"] = await Apps.ZenityAsync(c, "eval-right", "--question", "--text", "Right monitor?");
-        (int code, _, string err) = await c.Desktop.RunAsync("wmctrl", ["-r", "eval-right", "-e", "0,2700,400,-1,-1"]);
+        (int code, _, string err) = await c.Desktop.RunAsync("wmctrl", ["-r", title, "-e", "0,2700,400,-1,-1"]);
         if (code != 0)
         {
             throw new InvalidOperationException("wmctrl could not move the dialog: " + err);
         }
 
-        // Wait until the window manager really moved it onto the right monitor.
         if (!await Desktop.Until(async () =>
         {
-            (_, string geo, _) = await c.Desktop.RunAsync("sh", ["-c", "xdotool search --name '^eval-right$' getwindowgeometry"]);
+            (_, string geo, _) = await c.Desktop.RunAsync("sh", ["-c", $"xdotool search --name '^{title}$' getwindowgeometry"]);
             string pos = geo.Split('\n').FirstOrDefault(l => l.Contains("Position", StringComparison.Ordinal)) ?? "";
             return pos.Contains("Position: 2", StringComparison.Ordinal);
         }, TimeSpan.FromSeconds(10)))
         {
             throw new InvalidOperationException("the dialog did not move to the right monitor");
         }
-    }
-
-    public override async Task ActAsync(EvalContext c)
-    {
-        ScreenMark yes = await c.FindMarkAsync("Yes", "button", display: "RIGHT");
-        _ = await c.ClickAsync(yes.X, yes.Y);
-    }
-
-    public override async Task<string?> CheckAsync(EvalContext c)
-    {
-        int? exit = await Checks.ExitCodeAsync((ChildProcess)c.State["dialog"]);
-        return exit == 0 ? null : exit is null ? "the dialog is still open" : $"zenity exited {exit}, expected 0 (Yes)";
-    }
-}
-
-/// <summary>Two monitors: the whole 3840×1080 desktop in one (downscaled) image.</summary>
-internal sealed class DualFullDesktop : EvalTask
-{
-    public override string Name => "dual-full-desktop";
-
-    public override string Goal => "two monitors: screenshot the whole desktop, click the No mark of a dialog";
-
-    public override string CheckedBy => "zenity exit code 1";
-
-    public override DesktopLayout Layout => DesktopLayout.Dual;
-
-    public override async Task SetupAsync(EvalContext c)
-    {
-        _ = await Apps.XtermAsync(c, "eval-right-term", "right monitor terminal", "60x10+2400+100");
-        c.State["dialog"] = await Apps.ZenityAsync(c, "eval-left", "--question", "--text", "Left monitor?");
-    }
-
-    public override async Task ActAsync(EvalContext c)
-    {
-        ScreenMark no = await c.FindMarkAsync("No", "button");
-        _ = await c.ClickAsync(no.X, no.Y);
-    }
-
-    public override async Task<string?> CheckAsync(EvalContext c)
-    {
-        int? exit = await Checks.ExitCodeAsync((ChildProcess)c.State["dialog"]);
-        return exit == 1 ? null : exit is null ? "the dialog is still open" : $"zenity exited {exit}, expected 1 (No)";
     }
 }
