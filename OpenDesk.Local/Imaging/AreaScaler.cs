@@ -97,12 +97,39 @@ internal static unsafe class AreaScaler
     /// <summary>One output row: each pixel is Σ weight * accumulator over its source columns, rounded back to bytes.</summary>
     private static void Horizontal(ushort* accumulator, Taps columns, byte* output, int width)
     {
+        int x = 0;
+        if (Vector256.IsHardwareAccelerated && columns.PairWeights is { } pairWeights)
+        {
+            // Two output pixels per step, every one with the same (padded) number of taps: 8 lanes = 2 pixels x BGRX.
+            int max = columns.Max;
+            var round = Vector256.Create(1u << 15);
+            fixed (int* starts = columns.PaddedStart)
+            fixed (uint* weights = pairWeights)
+            {
+                for (; x + 1 < width; x += 2)
+                {
+                    ushort* a = accumulator + (starts[x] * 4), b = accumulator + (starts[x + 1] * 4);
+                    uint* w = weights + ((x >> 1) * max * 8);
+                    Vector256<uint> sum = round;
+                    for (int k = 0; k < max; k++)
+                    {
+                        Vector128<ushort> pair = Vector128.Create(*(ulong*)(a + (k * 4)), *(ulong*)(b + (k * 4))).AsUInt16();
+                        sum += Vector256.WidenLower(pair.ToVector256Unsafe()) * Vector256.Load(w + (k * 8));
+                    }
+
+                    sum = Vector256.ShiftRightLogical(sum, 16);
+                    Vector128<ushort> narrow = Vector128.Narrow(sum.GetLower(), sum.GetUpper());
+                    *(ulong*)(output + (x * 4)) = Vector128.Narrow(narrow, narrow).AsUInt64().ToScalar() | 0xFF000000FF000000UL;
+                }
+            }
+        }
+
         uint* o = (uint*)output;
         var half = Vector128.Create(1u << 15);
         fixed (int* starts = columns.Start, counts = columns.Count)
         fixed (ushort* weights = columns.Weights)
         {
-            for (int x = 0; x < width; x++)
+            for (; x < width; x++)
             {
                 ushort* p = accumulator + (starts[x] * 4);
                 ushort* w = weights + (x * columns.Max);
@@ -140,6 +167,12 @@ internal static unsafe class AreaScaler
 
         public ushort[] Weights { get; }
 
+        /// <summary>First source index of each output when every output reads exactly <see cref="Max"/> taps (clamped to stay inside the row).</summary>
+        public int[] PaddedStart { get; private set; } = [];
+
+        /// <summary>For each pair of outputs and each of the <see cref="Max"/> taps: 4 copies of the first's weight, then 4 of the second's (null when the source is shorter than <see cref="Max"/>).</summary>
+        public uint[]? PairWeights { get; private set; }
+
         public static Taps Build(int sourceLength, int outputLength)
         {
             double step = (double)sourceLength / outputLength;
@@ -167,6 +200,27 @@ internal static unsafe class AreaScaler
                 w[largest] = (ushort)(w[largest] + WeightOne - total);
                 taps.Start[i] = j0;
                 taps.Count[i] = w.Length;
+            }
+
+            if (sourceLength >= taps.Max)
+            {
+                int max = taps.Max;
+                taps.PaddedStart = new int[outputLength];
+                var pairs = new uint[((outputLength + 1) / 2) * max * 8];
+                for (int i = 0; i < outputLength; i++)
+                {
+                    int start = Math.Min(taps.Start[i], sourceLength - max);
+                    int shift = taps.Start[i] - start;
+                    taps.PaddedStart[i] = start;
+                    int lane = ((i >> 1) * max * 8) + ((i & 1) * 4);
+                    for (int k = 0; k < taps.Count[i]; k++)
+                    {
+                        uint weight = taps.Weights[(i * max) + k];
+                        pairs.AsSpan(lane + ((k + shift) * 8), 4).Fill(weight);
+                    }
+                }
+
+                taps.PairWeights = pairs;
             }
 
             return taps;

@@ -83,7 +83,7 @@ public sealed class ImagingTests
             }
         }
 
-        const int sw = 1430, sh = 804;
+        const int sw = 1429, sh = 804; // the MCP default model size (odd: the last column takes the one-pixel path)
         var scaled = new byte[sw * sh * 4];
         GCHandle pin = GCHandle.Alloc(pixels, GCHandleType.Pinned);
         try
@@ -112,6 +112,53 @@ public sealed class ImagingTests
         double sourceMean = pixels.Where((_, i) => i % 4 == 0).Average(b => (double)b);
         double scaledMean = scaled.Where((_, i) => i % 4 == 0).Average(b => (double)b);
         Assert.InRange(scaledMean, sourceMean - 0.5, sourceMean + 0.5);
+    }
+
+    [Theory]
+    [InlineData(200, 150, 149, 97)]
+    [InlineData(1920, 1080, 1429, 804)]
+    [InlineData(640, 480, 97, 61)]
+    public void AreaScaler_MatchesAnExactAreaAverage(int w, int h, int sw, int sh)
+    {
+        var pixels = new byte[w * h * 4];
+        new Random(42).NextBytes(pixels);
+        var scaled = new byte[sw * sh * 4];
+        GCHandle pin = GCHandle.Alloc(pixels, GCHandleType.Pinned);
+        try
+        {
+            AreaScaler.Scale(new BgraFrame(pin.AddrOfPinnedObject(), w, h, w * 4, 0, 0), scaled, sw, sh, sw * 4);
+        }
+        finally
+        {
+            pin.Free();
+        }
+
+        // Reference: every source pixel weighted by the exact area of it that the output pixel covers (doubles).
+        double sx = (double)w / sw, sy = (double)h / sh;
+        var rng = new Random(7);
+        for (int sample = 0; sample < 3000; sample++)
+        {
+            int ox = sample < 4 ? (sample % 2) * (sw - 1) : rng.Next(sw), oy = sample < 4 ? (sample / 2) * (sh - 1) : rng.Next(sh);
+            for (int c = 0; c < 3; c++)
+            {
+                double sum = 0;
+                for (int y = (int)(oy * sy); y < Math.Min(h, Math.Ceiling((oy + 1) * sy)); y++)
+                {
+                    double cy = Math.Min((oy + 1) * sy, y + 1) - Math.Max(oy * sy, y);
+                    for (int x = (int)(ox * sx); x < Math.Min(w, Math.Ceiling((ox + 1) * sx)); x++)
+                    {
+                        double cx = Math.Min((ox + 1) * sx, x + 1) - Math.Max(ox * sx, x);
+                        sum += cx * cy * pixels[(((y * w) + x) * 4) + c];
+                    }
+                }
+
+                double expected = sum / (sx * sy);
+                byte actual = scaled[(((oy * sw) + ox) * 4) + c];
+                Assert.True(Math.Abs(actual - expected) <= 2.5, $"output ({ox}, {oy}) channel {c}: {actual}, exact {expected:0.0}");
+            }
+
+            Assert.Equal(255, scaled[(((oy * sw) + ox) * 4) + 3]);
+        }
     }
 
     [Fact]
