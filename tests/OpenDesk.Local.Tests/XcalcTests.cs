@@ -66,12 +66,13 @@ public sealed partial class XcalcTests(DesktopFixture desktop, ITestOutputHelper
         XChild seven = await Wait.ForAsync(
             async () =>
             {
-                List<(XChild Button, string Text)> read = await ReadButtonsAsync(ocr, buttons);
-                var sevens = read.Where(r => r.Text == "7").ToList();
+                List<(XChild Button, string Text, float Confidence)> read = await ReadButtonsAsync(ocr, buttons);
                 output.WriteLine(string.Join(" ", read.Select(r => $"'{r.Text}'")));
-                return sevens.Count == 1 ? sevens[0].Button : null;
+
+                // Should another label (e.g. the square root sign) also read as "7", the surer reading wins.
+                return read.Where(r => r.Text == "7").OrderByDescending(r => r.Confidence).Select(r => r.Button).FirstOrDefault();
             },
-            "exactly one button labelled 7 (OCR)");
+            "a button labelled 7 (OCR)");
         output.WriteLine($"'7' button {seven.Id} at {seven.Bounds}");
 
         Point centre = seven.Bounds.Center;
@@ -105,14 +106,15 @@ public sealed partial class XcalcTests(DesktopFixture desktop, ITestOutputHelper
     }
 
     /// <summary>Reads each button's label with LocalComputer's capture and OCR (inside the button's border).</summary>
-    private async Task<List<(XChild Button, string Text)>> ReadButtonsAsync(TesseractOcr ocr, List<XChild> buttons)
+    private async Task<List<(XChild Button, string Text, float Confidence)>> ReadButtonsAsync(TesseractOcr ocr, List<XChild> buttons)
     {
         Pixmap shot = await Computer.Display.CaptureAsync(new CaptureOptions { Format = PixmapFormat.RawRgba }, Wait.Token);
-        var result = new List<(XChild, string)>();
+        var result = new List<(XChild, string, float)>();
         foreach (XChild b in buttons)
         {
             Rect inner = new(b.Bounds.X + 4, b.Bounds.Y + 4, b.Bounds.Width - 8, b.Bounds.Height - 8);
-            result.Add((b, ocr.Recognize(shot, inner, OcrPageMode.SingleLine).Text.Trim()));
+            OcrResult r = ocr.Recognize(shot, inner, OcrPageMode.SingleLine);
+            result.Add((b, r.Text.Trim(), r.Words.Count > 0 ? r.Words.Max(w => w.Confidence) : 0));
         }
 
         return result;
