@@ -705,8 +705,11 @@ internal static class ValueCodec
 
     internal delegate bool TryParseWire<T>(string? name, out T value);
 
-    /// <summary>A received map plus its path, with typed, lenient getters that throw <see cref="InvalidArgumentException"/>.</summary>
-    private readonly struct WireMap
+    /// <summary>
+    /// A received map plus its path, with typed, lenient getters that throw <see cref="InvalidArgumentException"/>.
+    /// The one reader of wire maps: the server's dispatcher reads <c>req.params</c> with it too.
+    /// </summary>
+    internal readonly struct WireMap
     {
         private readonly IReadOnlyDictionary<string, object?> _map;
         private readonly string _path;
@@ -717,6 +720,9 @@ internal static class ValueCodec
             _map = map;
             _path = path;
         }
+
+        /// <summary>The map read.</summary>
+        public IReadOnlyDictionary<string, object?> Map => _map;
 
         public static WireMap Of(object? value, string path) => value is IReadOnlyDictionary<string, object?> map
             ? new WireMap(map, path)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OpenDesk.Remote.Protocol;
 
 namespace OpenDesk.Remote.Server;
 
@@ -12,36 +13,36 @@ internal static class CallSummary
 
     public static string Summarise(string method, IReadOnlyDictionary<string, object?>? parameters)
     {
-        var p = new ParamReader(parameters ?? new Dictionary<string, object?>());
+        var p = new ValueCodec.WireMap(parameters ?? new Dictionary<string, object?>(), "params");
         try
         {
             return method switch
             {
-                "input.pointer" => Pointer(p.Map("event")),
-                "input.key" => Key(p.Map("event")),
-                "input.text" => Inv($"type {(p.Map("text_input")?.GetValueOrDefault("text") as string)?.Length ?? 0} chars"),
-                "display.capture" => p.String("display_id") is { } id ? $"capture display {Quote(id)}" : "capture the screen",
-                "display.subscribe" => Inv($"stream the screen at {p.Number("fps") ?? 30:0.#} fps"),
+                "input.pointer" => Pointer(p.OptMap("event")),
+                "input.key" => Key(p.OptMap("event")),
+                "input.text" => Inv($"type {(p.OptMap("text_input")?.GetValueOrDefault("text") as string)?.Length ?? 0} chars"),
+                "display.capture" => p.OptString("display_id") is { } id ? $"capture display {Quote(id)}" : "capture the screen",
+                "display.subscribe" => Inv($"stream the screen at {p.OptFloat("fps") ?? 30:0.#} fps"),
                 "input.subscribe" => "watch input events",
-                "windows.focus" => $"focus window {Quote(p.String("window_id"))}",
-                "windows.move" => $"move window {Quote(p.String("window_id"))}",
-                "windows.close" => $"close window {Quote(p.String("window_id"))}",
-                "apps.open" => $"open app {Quote(p.String("name"))}",
-                "apps.close" => $"close app {Quote(p.String("name"))}",
-                "apps.focus" => $"focus app {Quote(p.String("name"))}",
-                "ui.action" => $"ui action {Quote(p.String("action") ?? "click")} on {Quote(p.Map("element")?.GetValueOrDefault("name") as string ?? p.Map("element")?.GetValueOrDefault("role") as string)}",
+                "windows.focus" => $"focus window {Quote(p.OptString("window_id"))}",
+                "windows.move" => $"move window {Quote(p.OptString("window_id"))}",
+                "windows.close" => $"close window {Quote(p.OptString("window_id"))}",
+                "apps.open" => $"open app {Quote(p.OptString("name"))}",
+                "apps.close" => $"close app {Quote(p.OptString("name"))}",
+                "apps.focus" => $"focus app {Quote(p.OptString("name"))}",
+                "ui.action" => $"ui action {Quote(p.OptString("action") ?? "click")} on {Quote(p.OptMap("element")?.GetValueOrDefault("name") as string ?? p.OptMap("element")?.GetValueOrDefault("role") as string)}",
                 "ui.tree" => "read the accessibility tree",
                 "clipboard.read" => "read the clipboard",
-                "clipboard.write" => Inv($"write the clipboard ({CountEntries(p.Map("contents"))} entries)"),
-                "fs.read" => $"read file {Quote(p.String("path"))}",
-                "fs.write" => Inv($"write {(p.Value("data") as byte[])?.Length ?? 0} bytes to {Quote(p.String("path"))}"),
-                "fs.list" => $"list {Quote(p.String("path"))}",
-                "fs.stat" => $"stat {Quote(p.String("path"))}",
-                "fs.delete" => $"delete {Quote(p.String("path"))}",
-                "fs.move" => $"move {Quote(p.String("src"))} → {Quote(p.String("dst"))}",
-                "fs.mkdir" => $"make directory {Quote(p.String("path"))}",
-                "process.shell" => $"run shell: {Quote(p.String("command"))}",
-                "process.exec" => $"run {Quote(FirstArg(p.Value("argv")))}" + Inv($" ({ArgCount(p.Value("argv"))} args)"),
+                "clipboard.write" => Inv($"write the clipboard ({CountEntries(p.OptMap("contents"))} entries)"),
+                "fs.read" => $"read file {Quote(p.OptString("path"))}",
+                "fs.write" => Inv($"write {(p.Opt("data") as byte[])?.Length ?? 0} bytes to {Quote(p.OptString("path"))}"),
+                "fs.list" => $"list {Quote(p.OptString("path"))}",
+                "fs.stat" => $"stat {Quote(p.OptString("path"))}",
+                "fs.delete" => $"delete {Quote(p.OptString("path"))}",
+                "fs.move" => $"move {Quote(p.OptString("src"))} → {Quote(p.OptString("dst"))}",
+                "fs.mkdir" => $"make directory {Quote(p.OptString("path"))}",
+                "process.shell" => $"run shell: {Quote(p.OptString("command"))}",
+                "process.exec" => $"run {Quote(FirstArg(p.Opt("argv")))}" + Inv($" ({ArgCount(p.Opt("argv"))} args)"),
                 "process.list" => "list processes",
                 "power.lock" => "lock the screen",
                 _ => method,
@@ -61,9 +62,9 @@ internal static class CallSummary
         }
 
         string action = e.GetValueOrDefault("action") as string ?? "move";
-        var point = e.GetValueOrDefault("point") as IReadOnlyDictionary<string, object?>;
-        double x = ParamReader.ToDouble(point?.GetValueOrDefault("x")) ?? 0;
-        double y = ParamReader.ToDouble(point?.GetValueOrDefault("y")) ?? 0;
+        ValueCodec.WireMap? point = e.GetValueOrDefault("point") is IReadOnlyDictionary<string, object?> map ? new(map, "params.event.point") : null;
+        double x = point?.OptFloat("x") ?? 0;
+        double y = point?.OptFloat("y") ?? 0;
         string button = e.GetValueOrDefault("button") is string b && action is "down" or "up" ? $"{b} " : "";
         return Inv($"send pointer {button}{action} at ({x:0.##}, {y:0.##})");
     }

@@ -94,7 +94,7 @@ internal sealed class ComputerDispatcher
 
             await CheckCapabilityAsync(method, cancellationToken).ConfigureAwait(false);
             await _policy.CheckAsync(new PolicyRequest(_caller.PeerName, _caller.PeerPublicKey, method, summary), cancellationToken).ConfigureAwait(false);
-            object? result = await DispatchAsync(method, new ParamReader(p), cancellationToken).ConfigureAwait(false);
+            object? result = await DispatchAsync(method, new ValueCodec.WireMap(p, "params"), cancellationToken).ConfigureAwait(false);
             _audit.Call(_caller.SessionId, _caller.PeerName, _caller.PeerPublicKey, method, summary, null);
             return result;
         }
@@ -120,7 +120,7 @@ internal sealed class ComputerDispatcher
 
             await CheckCapabilityAsync(method, cancellationToken).ConfigureAwait(false);
             await _policy.CheckAsync(new PolicyRequest(_caller.PeerName, _caller.PeerPublicKey, method, summary), cancellationToken).ConfigureAwait(false);
-            items = OpenStream(method, new ParamReader(p), cancellationToken);
+            items = OpenStream(method, p, cancellationToken);
             _audit.Call(_caller.SessionId, _caller.PeerName, _caller.PeerPublicKey, method, summary, null);
         }
         catch (Exception ex)
@@ -152,18 +152,17 @@ internal sealed class ComputerDispatcher
         }
     }
 
-    private IAsyncEnumerable<object?> OpenStream(string method, ParamReader p, CancellationToken cancellationToken)
+    private IAsyncEnumerable<object?> OpenStream(string method, IReadOnlyDictionary<string, object?> p, CancellationToken cancellationToken)
     {
         switch (method)
         {
             case "display.subscribe":
-                int fps = p.Int("fps") ?? 30;
-                if (fps is <= 0 or > 240)
+                DisplayStreamOptions options = ValueCodec.ReadDisplayStreamOptions(p);
+                if (options.Fps is <= 0 or > 240)
                 {
-                    throw new InvalidArgumentException("parameter 'fps' must be between 1 and 240");
+                    throw new InvalidArgumentException("params.fps: must be between 1 and 240");
                 }
 
-                var options = new DisplayStreamOptions(p.String("display_id"), fps, p.RectValue("region"));
                 return Map(_computer.Display.SubscribeAsync(options, cancellationToken), f => ValueCodec.ToWire(f), cancellationToken);
             default:
                 return Map(_computer.Input.SubscribeAsync(cancellationToken), e => ValueCodec.ToWire(e), cancellationToken);
@@ -178,7 +177,7 @@ internal sealed class ComputerDispatcher
         }
     }
 
-    private async Task<object?> DispatchAsync(string method, ParamReader p, CancellationToken ct)
+    private async Task<object?> DispatchAsync(string method, ValueCodec.WireMap p, CancellationToken ct)
     {
         IComputer c = _computer;
         switch (method)
@@ -190,17 +189,17 @@ internal sealed class ComputerDispatcher
             case "display.displays":
                 return ValueCodec.Items(await c.Display.GetDisplaysAsync(ct).ConfigureAwait(false), d => ValueCodec.ToWire(d));
             case "display.capture":
-                return ValueCodec.ToWire(await c.Display.CaptureAsync(ValueCodec.ReadCaptureOptions(p.Parameters), ct).ConfigureAwait(false));
+                return ValueCodec.ToWire(await c.Display.CaptureAsync(ValueCodec.ReadCaptureOptions(p.Map), ct).ConfigureAwait(false));
             case "display.cursor_position":
                 return ValueCodec.ToWire(await c.Display.GetCursorPositionAsync(ct).ConfigureAwait(false));
             case "input.pointer":
-                await c.Input.SendPointerAsync(ValueCodec.ReadPointerEvent(p.Value("event") ?? throw ParamReader.Missing("event"), "params.event"), ct).ConfigureAwait(false);
+                await c.Input.SendPointerAsync(ValueCodec.ReadPointerEvent(p.Required("event"), "params.event"), ct).ConfigureAwait(false);
                 return null;
             case "input.key":
-                await c.Input.SendKeyAsync(ValueCodec.ReadKeyEvent(p.Value("event") ?? throw ParamReader.Missing("event"), "params.event"), ct).ConfigureAwait(false);
+                await c.Input.SendKeyAsync(ValueCodec.ReadKeyEvent(p.Required("event"), "params.event"), ct).ConfigureAwait(false);
                 return null;
             case "input.text":
-                await c.Input.TypeTextAsync(ValueCodec.ReadTextInput(p.Value("text_input") ?? throw ParamReader.Missing("text_input"), "params.text_input"), ct).ConfigureAwait(false);
+                await c.Input.TypeTextAsync(ValueCodec.ReadTextInput(p.Required("text_input"), "params.text_input"), ct).ConfigureAwait(false);
                 return null;
             case "windows.list":
                 return ValueCodec.Items(await c.Windows.ListAsync(ct).ConfigureAwait(false), w => ValueCodec.ToWire(w));
@@ -208,73 +207,74 @@ internal sealed class ComputerDispatcher
                 Window? focused = await c.Windows.GetFocusedAsync(ct).ConfigureAwait(false);
                 return new Dictionary<string, object?> { ["window"] = focused is null ? null : ValueCodec.ToWire(focused) };
             case "windows.focus":
-                await c.Windows.FocusAsync(p.RequiredString("window_id"), ct).ConfigureAwait(false);
+                await c.Windows.FocusAsync(p.String("window_id"), ct).ConfigureAwait(false);
                 return null;
             case "windows.move":
-                await c.Windows.MoveAsync(p.RequiredString("window_id"), p.RectValue("bounds") ?? throw ParamReader.Missing("bounds"), ct).ConfigureAwait(false);
+                await c.Windows.MoveAsync(p.String("window_id"), p.Rect("bounds"), ct).ConfigureAwait(false);
                 return null;
             case "windows.close":
-                await c.Windows.CloseAsync(p.RequiredString("window_id"), ct).ConfigureAwait(false);
+                await c.Windows.CloseAsync(p.String("window_id"), ct).ConfigureAwait(false);
                 return null;
             case "apps.open":
-                await c.Apps.OpenAsync(p.RequiredString("name"), ct).ConfigureAwait(false);
+                await c.Apps.OpenAsync(p.String("name"), ct).ConfigureAwait(false);
                 return null;
             case "apps.close":
-                await c.Apps.CloseAsync(p.RequiredString("name"), ct).ConfigureAwait(false);
+                await c.Apps.CloseAsync(p.String("name"), ct).ConfigureAwait(false);
                 return null;
             case "apps.focus":
-                await c.Apps.FocusAsync(p.RequiredString("name"), ct).ConfigureAwait(false);
+                await c.Apps.FocusAsync(p.String("name"), ct).ConfigureAwait(false);
                 return null;
             case "apps.list":
                 return ValueCodec.Items(await c.Apps.ListAsync(ct).ConfigureAwait(false), a => a);
             case "ui.tree":
-                int depth = p.Int("max_depth") ?? 8;
-                if (depth is < 0 or > 256)
+                UITreeQuery query = ValueCodec.ReadUITreeQuery(p.Map);
+                if (query.MaxDepth is < 0 or > 256)
                 {
-                    throw new InvalidArgumentException("parameter 'max_depth' must be between 0 and 256");
+                    throw new InvalidArgumentException("params.max_depth: must be between 0 and 256");
                 }
 
-                return ValueCodec.ToWire(await c.UI.GetTreeAsync(new UITreeQuery(p.String("window_id"), p.String("app"), depth), ct).ConfigureAwait(false));
+                return ValueCodec.ToWire(await c.UI.GetTreeAsync(query, ct).ConfigureAwait(false));
             case "ui.action":
-                UIElement element = ValueCodec.ReadUIElement(p.Value("element") ?? throw ParamReader.Missing("element"), "params.element");
-                await c.UI.PerformActionAsync(element, p.String("action") ?? UIActions.Click, p.String("app"), ct).ConfigureAwait(false);
+                UIElement element = ValueCodec.ReadUIElement(p.Required("element"), "params.element");
+                await c.UI.PerformActionAsync(element, p.OptString("action") ?? UIActions.Click, p.OptString("app"), ct).ConfigureAwait(false);
                 return null;
             case "clipboard.read":
                 return ValueCodec.ToWire(await c.Clipboard.ReadAsync(ct).ConfigureAwait(false));
             case "clipboard.write":
-                await c.Clipboard.WriteAsync(ValueCodec.ReadClipboardContents(p.Value("contents") ?? throw ParamReader.Missing("contents"), "params.contents"), ct).ConfigureAwait(false);
+                await c.Clipboard.WriteAsync(ValueCodec.ReadClipboardContents(p.Required("contents"), "params.contents"), ct).ConfigureAwait(false);
                 return null;
             case "fs.read":
-                return new Dictionary<string, object?> { ["data"] = await c.Files.ReadAsync(p.RequiredString("path"), ct).ConfigureAwait(false) };
+                return new Dictionary<string, object?> { ["data"] = await c.Files.ReadAsync(p.String("path"), ct).ConfigureAwait(false) };
             case "fs.write":
-                await c.Files.WriteAsync(p.RequiredString("path"), p.Bytes("data") ?? throw ParamReader.Missing("data"), ct).ConfigureAwait(false);
+                await c.Files.WriteAsync(p.String("path"), p.Bytes("data"), ct).ConfigureAwait(false);
                 return null;
             case "fs.list":
-                return ValueCodec.Items(await c.Files.ListAsync(p.RequiredString("path"), ct).ConfigureAwait(false), f => ValueCodec.ToWire(f));
+                return ValueCodec.Items(await c.Files.ListAsync(p.String("path"), ct).ConfigureAwait(false), f => ValueCodec.ToWire(f));
             case "fs.stat":
-                return ValueCodec.ToWire(await c.Files.StatAsync(p.RequiredString("path"), ct).ConfigureAwait(false));
+                return ValueCodec.ToWire(await c.Files.StatAsync(p.String("path"), ct).ConfigureAwait(false));
             case "fs.delete":
-                await c.Files.DeleteAsync(p.RequiredString("path"), ct).ConfigureAwait(false);
+                await c.Files.DeleteAsync(p.String("path"), ct).ConfigureAwait(false);
                 return null;
             case "fs.move":
-                await c.Files.MoveAsync(p.RequiredString("src"), p.RequiredString("dst"), ct).ConfigureAwait(false);
+                await c.Files.MoveAsync(p.String("src"), p.String("dst"), ct).ConfigureAwait(false);
                 return null;
             case "fs.mkdir":
-                await c.Files.CreateDirectoryAsync(p.RequiredString("path"), p.Bool("parents") ?? true, ct).ConfigureAwait(false);
+                await c.Files.CreateDirectoryAsync(p.String("path"), p.Bool("parents", true), ct).ConfigureAwait(false);
                 return null;
             case "process.list":
                 return ValueCodec.Items(await c.Processes.ListAsync(ct).ConfigureAwait(false), x => ValueCodec.ToWire(x));
             case "process.shell":
-                var shell = new ShellCommand(p.RequiredString("command"), Timeout(p), p.String("cwd"), p.StringMap("env"));
+                ShellCommand shell = ValueCodec.ReadShellCommand(p.Map);
+                CheckTimeout(shell.Timeout);
                 return ValueCodec.ToWire(await c.Processes.ShellAsync(shell, ct).ConfigureAwait(false));
             case "process.exec":
-                IReadOnlyList<string> argv = p.StringList("argv") ?? throw ParamReader.Missing("argv");
-                if (argv.Count == 0)
+                ExecCommand exec = ValueCodec.ReadExecCommand(p.Map);
+                if (exec.Argv.Count == 0)
                 {
-                    throw new InvalidArgumentException("parameter 'argv' must not be empty");
+                    throw new InvalidArgumentException("params.argv: must not be empty");
                 }
 
-                var exec = new ExecCommand(argv, Timeout(p), p.String("cwd"), p.StringMap("env"), p.Bytes("stdin"));
+                CheckTimeout(exec.Timeout);
                 return ValueCodec.ToWire(await c.Processes.ExecAsync(exec, ct).ConfigureAwait(false));
             case "power.lock":
                 await c.Power.LockAsync(ct).ConfigureAwait(false);
@@ -286,14 +286,11 @@ internal sealed class ComputerDispatcher
         }
     }
 
-    private static TimeSpan? Timeout(ParamReader p)
+    private static void CheckTimeout(TimeSpan? timeout)
     {
-        double? seconds = p.Number("timeout");
-        if (seconds is null)
+        if (timeout is { } t && (t <= TimeSpan.Zero || t > TimeSpan.FromDays(1)))
         {
-            return null;
+            throw new InvalidArgumentException("params.timeout: must be between 0 and 86400 seconds");
         }
-
-        return seconds is > 0 and <= 86_400 ? TimeSpan.FromSeconds(seconds.Value) : throw new InvalidArgumentException("parameter 'timeout' must be between 0 and 86400 seconds");
     }
 }

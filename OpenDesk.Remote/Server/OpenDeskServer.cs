@@ -63,6 +63,9 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
         }
     }
 
+    /// <summary>The category of the server's log events (<see cref="OpenDeskServerOptions.Logger"/>).</summary>
+    public const string LogCategory = "opendesk.server";
+
     /// <summary>This server's static public key (32 bytes).</summary>
     public byte[] PublicKey => _identity.PublicKey;
 
@@ -93,7 +96,7 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
     {
         if (_policy.StartupNotice is { } notice)
         {
-            _options.Notice?.Invoke(notice);
+            ServerLog.PolicyNotice(_options.Logger, notice);
         }
 
         if (_options.EnableAdmin && !OperatingSystem.IsWindows())
@@ -141,7 +144,7 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                _options.Notice?.Invoke($"mDNS advertising is off: {ex.Message}");
+                ServerLog.MdnsOff(_options.Logger, ex.Message);
             }
         }
     }
@@ -382,6 +385,7 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
                 PairedSessionCompletion = pairedSession.Task;
                 onPaired(pairedSession);
                 pairing.Succeed(name, PeerFingerprint.Of(clientKey));
+                ServerLog.Paired(_options.Logger, name, PeerFingerprint.Of(clientKey), remoteAddress);
             }
             else
             {
@@ -391,7 +395,7 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
         }
         catch (HandshakeException ex)
         {
-            _audit.SessionRejected(null, [], remoteAddress, "auth_failed: " + ex.ReasonName);
+            Rejected(null, [], remoteAddress, "auth_failed: " + ex.ReasonName);
             // The client usually detects a wrong code first (pair_offer does not decrypt) and hangs up, so the server
             // sees a closed connection: every failed pairing handshake counts as a wrong attempt, except an already
             // paired controller trying to authenticate (auth_hello) while pairing is open.
@@ -405,7 +409,7 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ProtocolException or WebSocketException)
         {
-            _audit.SessionRejected(null, [], remoteAddress, "handshake_error: " + ex.Message);
+            Rejected(null, [], remoteAddress, "handshake_error: " + ex.Message);
             return;
         }
 
@@ -418,7 +422,7 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             manifest = CapabilityManifest.Empty;
-            _options.Notice?.Invoke($"the computer did not report its capabilities: {ex.Message}");
+            ServerLog.CapabilitiesUnavailable(_options.Logger, ex.Message);
         }
 
         ServerSession? session = null;
@@ -448,7 +452,7 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
                 string names = string.Join(", ", others.Select(s => s.PeerName));
                 string message = $"server is busy: {names} is the active controller. Disconnect them to take over.";
                 await RejectBusyAsync(channel, message).ConfigureAwait(false);
-                _audit.SessionRejected(peerName, clientKey, remoteAddress, "busy: " + message);
+                Rejected(peerName, clientKey, remoteAddress, "busy: " + message);
                 return;
             }
 
@@ -478,15 +482,18 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
 
             peer.Start();
             _audit.SessionOpened(session.Id, peerName, clientKey, remoteAddress, mode);
+            ServerLog.SessionOpened(_options.Logger, session.Id, peerName, remoteAddress, mode);
             session.EndOpening();
             await peer.Completion.WaitAsync(stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             string reason = session.CloseReason.Length > 0 ? session.CloseReason
                 : peer.CloseReason is { } error ? "error: " + error.Message : "";
-            _audit.SessionClosed(session.Id, peerName, clientKey, DateTimeOffset.UtcNow - session.StartedAt, reason);
+            TimeSpan duration = DateTimeOffset.UtcNow - session.StartedAt;
+            _audit.SessionClosed(session.Id, peerName, clientKey, duration, reason);
+            ServerLog.SessionClosed(_options.Logger, session.Id, peerName, Math.Round(duration.TotalSeconds, 1), reason.Length > 0 ? reason : "the controller left");
         }
         catch (Exception ex) when (ex is OperationCanceledException or OpenDeskException or IOException)
         {
-            _audit.SessionRejected(peerName, clientKey, remoteAddress, "handshake_error: hello: " + ex.Message);
+            Rejected(peerName, clientKey, remoteAddress, "handshake_error: hello: " + ex.Message);
         }
         finally
         {
@@ -500,6 +507,12 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
         }
     }
 
+    private void Rejected(string? peerName, byte[] peerKey, string remoteAddress, string reason)
+    {
+        _audit.SessionRejected(peerName, peerKey, remoteAddress, reason);
+        ServerLog.SessionRejected(_options.Logger, remoteAddress, peerName ?? "unknown", reason);
+    }
+
     private bool SafeIsTrusted(byte[] key)
     {
         try
@@ -508,7 +521,7 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
         }
         catch (InvalidDataException ex)
         {
-            _options.Notice?.Invoke($"cannot read trusted peers: {ex.Message}");
+            ServerLog.TrustUnreadable(_options.Logger, ex.Message);
             return false;
         }
     }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using OpenDesk.Remote.Trust;
 
 namespace OpenDesk.Remote.Server;
@@ -48,8 +50,11 @@ public sealed class OpenDeskServerOptions
     /// <summary>Wrong pairing codes tolerated before pairing mode closes (default 3).</summary>
     public int MaxPairingAttempts { get; init; } = 3;
 
-    /// <summary>Receives one-line status messages (mDNS problems, policy notices); null for none.</summary>
-    public Action<string>? Notice { get; init; }
+    /// <summary>
+    /// Receives the server's log (<see cref="ServerLog"/>: sessions opened, closed and rejected as Information; mDNS
+    /// problems and policy notices as Warning). Default: none.
+    /// </summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
 }
 
 /// <summary>The outcome of <see cref="OpenDeskServer.PairAsync"/>.</summary>

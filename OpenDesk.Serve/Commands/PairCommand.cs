@@ -1,12 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using OpenDesk.Remote.Server;
-using OpenDesk.Remote.Trust;
+using OpenDesk.Serve.Logging;
 
 namespace OpenDesk.Serve.Commands;
 
 /// <summary>
-/// <c>opendesk pair [--code NNNNNN] [--timeout 300] [--port 8423] [--host 0.0.0.0] [--no-mdns]</c>: opens pairing mode
+/// <c>opendesk pair [--code NNNNNN] [--timeout 300] [--port 8423] [--host 0.0.0.0] [--no-mdns] [--log-file PATH]</c>: opens pairing mode
 /// and shows a banner with the code and the exact <c>opendesk pair-with …</c> line for the controller. Ends when a
 /// controller pairs (it is trusted as <c>peer-&lt;6 hex&gt;</c>; its session stays usable until it leaves), when the
 /// time runs out, or after 3 wrong codes. The first stdout line is machine-readable:
@@ -16,12 +18,7 @@ internal static class PairCommand
 {
     public static Command Create()
     {
-        Option<string?> homeOption = HomeOption.Create();
-        Option<int> portOption = ServeOptions.Port();
-        Option<string> hostOption = ServeOptions.Host();
-        Option<bool> noMdnsOption = ServeOptions.NoMdns();
-        Option<bool> virtualDisplayOption = ServeOptions.VirtualDisplay();
-        Option<string?> displayOption = ServeOptions.Display();
+        var shared = new ServerCommandOptions();
         var codeOption = new Option<string?>("--code") { Description = "The 6-digit code (default: a random one)." };
         codeOption.Validators.Add(r =>
         {
@@ -37,88 +34,89 @@ internal static class PairCommand
             DefaultValueFactory = _ => 300,
         };
 
-        var command = new Command("pair", "Pair a controller with this machine: shows a code to type on the controller.")
-        {
-            homeOption, codeOption, timeoutOption, portOption, hostOption, noMdnsOption, virtualDisplayOption, displayOption,
-        };
+        var command = new Command("pair", "Pair a controller with this machine: shows a code to type on the controller.");
+        shared.AddTo(command);
+        command.Options.Add(codeOption);
+        command.Options.Add(timeoutOption);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             TextWriter output = parseResult.InvocationConfiguration.Output;
             TextWriter error = parseResult.InvocationConfiguration.Error;
-            var home = new OpenDeskHome(HomeOption.Resolve(parseResult.GetValue(homeOption)));
             string code = parseResult.GetValue(codeOption) ?? OpenDeskServer.GeneratePairingCode();
             var timeout = TimeSpan.FromSeconds(Math.Max(1, parseResult.GetValue(timeoutOption)));
-            string host = parseResult.GetValue(hostOption)!;
-
-            await using ComputerLease lease = ServeOptions.CreateComputer(parseResult.GetValue(virtualDisplayOption), parseResult.GetValue(displayOption), error, out int failure);
-            if (lease.Computer is null)
+            var settings = new ServerStartSettings("pair", EnableAdmin: false, EnableAudit: true, ApprovalMode.AllowAll, RequireController: false);
+            (ServerStartup? startup, int exitCode) = await ServerStartup.StartAsync(parseResult, shared, settings, cancellationToken);
+            if (startup is null)
             {
-                return failure;
+                return exitCode;
             }
 
-            var options = new OpenDeskServerOptions
+            await using (startup)
             {
-                Home = home,
-                Host = host,
-                Port = parseResult.GetValue(portOption),
-                AdvertiseMdns = !parseResult.GetValue(noMdnsOption),
-                EnableAdmin = false,
-                Notice = message => error.WriteLine("opendesk pair: " + message),
-            };
-            await using var server = new OpenDeskServer(lease.Computer, options);
-            try
-            {
-                await server.StartAsync(cancellationToken);
-            }
-            catch (IOException e)
-            {
-                await error.WriteLineAsync($"opendesk pair: {e.Message}");
-                return 1;
-            }
+                OpenDeskServer server = startup.Server;
+                await output.WriteLineAsync($"opendesk pair listening on ws://{startup.Host}:{server.Port} fp={server.Fingerprint} code={code}");
+                string portArgument = server.Port == 8423 ? "" : $" --port {server.Port}";
+                await output.WriteAsync(Banner(server.Port, server.Fingerprint, code, $"opendesk pair-with {AdvertisedHost(startup.Host)} {code}{portArgument}", timeout));
+                await output.FlushAsync(cancellationToken);
+                startup.ReportAdvertisement();
+                CliLog.PairingOpen(startup.Log, code, timeout.TotalSeconds);
 
-            await output.WriteLineAsync($"opendesk pair listening on ws://{host}:{server.Port} fp={server.Fingerprint} code={code}");
-            string portArgument = server.Port == 8423 ? "" : $" --port {server.Port}";
-            await output.WriteAsync(Banner(server.Port, server.Fingerprint, code, $"opendesk pair-with {ServeOptions.AdvertisedHost(host)} {code}{portArgument}", timeout));
-            await output.FlushAsync(cancellationToken);
-            if (server.AdvertisedName is { } name)
-            {
-                await error.WriteLineAsync($"opendesk pair: advertised on the LAN as {name} (mDNS)");
-            }
+                using var countdown = new CancellationTokenSource();
+                Task ticker = CountdownAsync(error, timeout, countdown.Token);
+                PairingResult result;
+                try
+                {
+                    result = await server.PairAsync(code, timeout, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    result = new PairingResult(false, null, null, "pairing cancelled");
+                }
+                finally
+                {
+                    await countdown.CancelAsync();
+                    await ticker;
+                }
 
-            using var countdown = new CancellationTokenSource();
-            Task ticker = CountdownAsync(error, timeout, countdown.Token);
-            PairingResult result;
-            try
-            {
-                result = await server.PairAsync(code, timeout, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                result = new PairingResult(false, null, null, "pairing cancelled");
-            }
-            finally
-            {
-                await countdown.CancelAsync();
-                await ticker;
-            }
+                if (!result.Paired)
+                {
+                    CliLog.PairingEnded(startup.Log, result.Message);
+                    return 1;
+                }
 
-            if (!result.Paired)
-            {
-                await error.WriteLineAsync($"opendesk pair: {result.Message}");
-                return 1;
-            }
+                await output.WriteLineAsync($"✓ Paired with {result.PeerName} ({result.PeerFingerprint}). Start `opendesk serve` to let it connect later.");
+                await output.FlushAsync(cancellationToken);
+                if (server.PairedSessionCompletion is { } session)
+                {
+                    // The paired session stays usable until the controller leaves (the pair-with CLI leaves at once).
+                    await session.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
 
-            await output.WriteLineAsync($"✓ Paired with {result.PeerName} ({result.PeerFingerprint}). Start `opendesk serve` to let it connect later.");
-            await output.FlushAsync(cancellationToken);
-            if (server.PairedSessionCompletion is { } session)
-            {
-                // The paired session stays usable until the controller leaves (the pair-with CLI leaves at once).
-                await session.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                return 0;
             }
-
-            return 0;
         });
         return command;
+    }
+
+    /// <summary>The address to show in <c>pair-with</c> advice: the listen address, or this machine's LAN address.</summary>
+    internal static string AdvertisedHost(string host)
+    {
+        if (host is not ("0.0.0.0" or "::" or ""))
+        {
+            return host;
+        }
+
+        try
+        {
+            // No packet is sent: connecting a UDP socket only picks the outgoing interface.
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.Connect(IPAddress.Parse("192.0.2.1"), 9);
+            return ((IPEndPoint)socket.LocalEndPoint!).Address.ToString();
+        }
+        catch (SocketException)
+        {
+            return Dns.GetHostName();
+        }
     }
 
     internal static string Banner(int port, string fingerprint, string code, string pairWith, TimeSpan timeout)

@@ -77,6 +77,60 @@ public sealed class RemoteCliTests
     }
 
     [Fact]
+    public async Task Serve_LogFile_IsCreated0600_WithTheSessions_AndAppendedToByTheNextRun()
+    {
+        using var homes = new TestHomes();
+        int port = FreePort();
+        await PairAsync(homes["s"], homes["c"], "desk", port);
+        string log = Path.Combine(homes.Root, "serve.log");
+        for (int run = 1; run <= 2; run++)
+        {
+            (OpendeskProcess serve, _, string fp) = await StartServeAsync(homes["s"], port, "--log-file", log);
+            await using (serve)
+            {
+                await using (RemoteComputer remote = await OpenDeskClient.ConnectAsync("desk", Client(homes["c"]), Ct))
+                {
+                    Assert.NotEmpty(await remote.Windows.ListAsync(Ct));
+                }
+
+                // Each line is flushed as it is logged: the close shows up while serve still runs.
+                await WaitUntilAsync(() => ReadShared(log).Split('\n').Count(l => l.Contains(" closed: ", StringComparison.Ordinal)) == run, "session closed in the log file");
+                string text = ReadShared(log);
+                Assert.Contains($"info  opendesk.serve: listening on ws://127.0.0.1:{port} fp={fp}", text, StringComparison.Ordinal);
+                Assert.Matches(@"info  opendesk\.server: session [0-9a-f]{8} opened: peer-[0-9a-f]{6} from 127\.0\.0\.1:\d+ \(serve\)", text);
+                Assert.Matches(@"info  opendesk\.server: session [0-9a-f]{8} closed: peer-[0-9a-f]{6} after [0-9.]+ s \(the controller left\)", text);
+                // Sessions go to the file only; the terminal keeps to start-up lines and problems.
+                Assert.DoesNotContain(" opened: ", serve.StandardError, StringComparison.Ordinal);
+            }
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(log));
+        }
+
+        string[] lines = File.ReadAllLines(log);
+        Assert.Equal(2, lines.Count(l => l.Contains("opendesk.serve: listening on", StringComparison.Ordinal)));
+        Assert.All(lines, l => Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (info |warn |error) opendesk\.(serve|server): ", l));
+
+        (int code, _, string error) = await OpendeskProcess.RunOpendeskAsync(Step, "serve", "--home", homes["s"], "--port", "0", "--no-mdns", "--log-file", Path.Combine(homes.Root, "missing", "serve.log"));
+        Assert.Equal(1, code);
+        Assert.Contains("opendesk serve: cannot open the log file ", error, StringComparison.Ordinal);
+    }
+
+    private static string ReadShared(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return "";
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    [Fact]
     public async Task SecondController_IsBusy_SameControllerBumps()
     {
         using var homes = new TestHomes();
