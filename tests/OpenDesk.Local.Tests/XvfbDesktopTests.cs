@@ -35,4 +35,24 @@ public sealed class XvfbDesktopTests
 
         Assert.All(pids, pid => Assert.False(ProcessTree.IsAlive(pid), $"pid {pid} still alive"));
     }
+
+    [Fact]
+    public async Task XvfbDesktops_StartedTogether_GetTheirOwnDisplays()
+    {
+        DesktopFixture.RequireDesktop();
+        XvfbDesktop[] desktops = [.. Enumerable.Range(0, 4).Select(_ => new XvfbDesktop { Width = 640, Height = 480 })];
+        try
+        {
+            await Task.WhenAll(desktops.Select(d => d.InitializeAsync().AsTask()));
+            Assert.Equal(desktops.Length, desktops.Select(d => d.DisplayName).Distinct().Count());
+            Assert.All(desktops, d => Assert.StartsWith(":", d.DisplayName, StringComparison.Ordinal));
+        }
+        finally
+        {
+            foreach (XvfbDesktop d in desktops)
+            {
+                await d.DisposeAsync();
+            }
+        }
+    }
 }

@@ -46,30 +46,26 @@ public class XvfbDesktop : IAsyncLifetime
             return;
         }
 
-        for (int n = 150; n < 250 && DisplayName.Length == 0; n++)
+        // -displayfd: Xvfb binds the first free display number itself and writes it once it accepts clients. Picking the
+        // number here from lock files raced with other desktops starting at the same moment (two tests on one display).
+        Process xvfb = Spawn("Xvfb", "-displayfd", "1", "-screen", "0", $"{Width}x{Height}x24", "-nolisten", "tcp", "-noreset");
+        string? line = null;
+        try
         {
-            if (File.Exists($"/tmp/.X{n}-lock") || File.Exists($"/tmp/.X11-unix/X{n}"))
-            {
-                continue;
-            }
-
-            string name = ":" + n.ToString(CultureInfo.InvariantCulture);
-            Process xvfb = Spawn("Xvfb", name, "-screen", "0", $"{Width}x{Height}x24", "-nolisten", "tcp", "-noreset");
-            if (await PollAsync(() => xvfb.HasExited || File.Exists($"/tmp/.X11-unix/X{n}")) && !xvfb.HasExited)
-            {
-                DisplayName = name;
-                _environment["DISPLAY"] = name;
-            }
-            else
-            {
-                Kill(xvfb);
-            }
+            line = await xvfb.StandardOutput.ReadLineAsync().WaitAsync(StartTimeout);
+        }
+        catch (TimeoutException)
+        {
         }
 
-        if (DisplayName.Length == 0)
+        if (!int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out int number) || HasExited(xvfb))
         {
-            throw new InvalidOperationException("Xvfb did not start.");
+            Kill(xvfb);
+            throw new InvalidOperationException("Xvfb did not start (no free display number, or no answer within " + StartTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s).");
         }
+
+        DisplayName = ":" + number.ToString(CultureInfo.InvariantCulture);
+        _environment["DISPLAY"] = DisplayName;
 
         if (Which("dbus-daemon") is not null)
         {
@@ -219,8 +215,6 @@ public class XvfbDesktop : IAsyncLifetime
 
         return psi;
     }
-
-    private Task<bool> PollAsync(Func<bool> condition, TimeSpan? timeout = null) => PollAsync(() => Task.FromResult(condition()), timeout);
 
     private async Task<bool> PollAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
     {
