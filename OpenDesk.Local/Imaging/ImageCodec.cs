@@ -1,4 +1,3 @@
-using System.Buffers;
 using OpenDesk.Core;
 using SkiaSharp;
 
@@ -11,6 +10,8 @@ namespace OpenDesk.Local.Imaging;
 internal static class ImageCodec
 {
     public const int DefaultJpegQuality = 80;
+
+    private static byte[]? s_scaled;
 
     /// <summary>The size that fits <paramref name="maxWidth"/> x <paramref name="maxHeight"/>, keeping the aspect ratio, never upscaling.</summary>
     public static (int Width, int Height) Fit(int width, int height, int? maxWidth, int? maxHeight)
@@ -42,9 +43,16 @@ internal static class ImageCodec
             return (EncodeBgra((byte*)frame.Pixels, w, h, frame.Stride, format, quality), w, h);
         }
 
-        // Area-average into a pooled buffer (no per-call 4–8 MB allocation), then encode from it.
+        // Area-average into a reused buffer (no per-call 4–8 MB allocation), then encode from it. One buffer is kept:
+        // a caller that finds it taken (concurrent captures) allocates its own, and the larger survivor is kept.
         int stride = w * 4;
-        byte[] scaled = ArrayPool<byte>.Shared.Rent(stride * h);
+        int length = stride * h;
+        byte[]? scaled = Interlocked.Exchange(ref s_scaled, null);
+        if (scaled is null || scaled.Length < length)
+        {
+            scaled = GC.AllocateUninitializedArray<byte>(length);
+        }
+
         try
         {
             AreaScaler.Scale(frame, scaled, w, h, stride);
@@ -55,7 +63,11 @@ internal static class ImageCodec
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(scaled);
+            byte[]? other = Interlocked.Exchange(ref s_scaled, scaled);
+            if (other is not null && other.Length > scaled.Length)
+            {
+                _ = Interlocked.CompareExchange(ref s_scaled, other, scaled);
+            }
         }
     }
 
