@@ -11,6 +11,7 @@ internal sealed class AgentGaveUpException(string message) : Exception(message);
 /// </summary>
 internal sealed class EvalContext
 {
+    private static readonly TimeSpan s_lookAgainPause = TimeSpan.FromMilliseconds(250);
     private readonly List<ChildProcess> _apps = [];
 
     /// <summary>The desktop the target computer shows.</summary>
@@ -98,7 +99,7 @@ internal sealed class EvalContext
 
             last = call.Text;
         }
-        while (DateTime.UtcNow < until);
+        while (await LookAgainAsync(until));
         throw new AgentGaveUpException($"no mark '{label}'{(role is null ? "" : $" ({role})")} on the screen: {Head(last)}");
     }
 
@@ -117,7 +118,7 @@ internal sealed class EvalContext
 
             last = ocr.Text;
         }
-        while (DateTime.UtcNow < until);
+        while (await LookAgainAsync(until));
         throw new AgentGaveUpException($"OCR does not see '{text}': {Head(ScreenReading.OcrText(last))}");
     }
 
@@ -135,6 +136,22 @@ internal sealed class EvalContext
         OcrWord word = await FindWordAsync(text);
         _ = await ClickAsync(word.X, word.Y);
         return word;
+    }
+
+    /// <summary>
+    /// Before the agent looks again for something it did not see: false past <paramref name="until"/>, else true after a
+    /// pause (a model takes a moment between looks; without it a script polls dozens of screenshots a second and the
+    /// step counts say nothing).
+    /// </summary>
+    internal async Task<bool> LookAgainAsync(DateTime until)
+    {
+        if (DateTime.UtcNow >= until)
+        {
+            return false;
+        }
+
+        await Task.Delay(s_lookAgainPause, CancellationToken);
+        return true;
     }
 
     /// <summary>All OCR words now.</summary>

@@ -84,7 +84,7 @@ internal static class Apps
 
             last = call.Text;
         }
-        while (DateTime.UtcNow < until);
+        while (await c.LookAgainAsync(until));
         throw new AgentGaveUpException($"no text area among the marks: {last.ReplaceLineEndings(" ")}");
     }
 
