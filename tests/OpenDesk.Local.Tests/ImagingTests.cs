@@ -162,6 +162,52 @@ public sealed class ImagingTests
     }
 
     [Fact]
+    public void ModelSizeJpeg_OfTerminalText_StillReadsWithOcr()
+    {
+        // Terminal-sized text (DejaVu Sans Mono 15 px, like xterm -fs 11) on a 1920-wide frame, scaled to the MCP default
+        // 1429 px (x0.744) and JPEG q80 4:2:0 exactly as a screenshot is: tesseract must still read it.
+        Assert.SkipUnless(Ocr.TesseractOcr.IsAvailable, "libtesseract not installed");
+        string[] lines =
+        [
+            "drwxr-xr-x  2 root root  4096 Nov 23 06:20 bin",
+            "-rw-r--r--  1 root root 18092 Nov 22 21:14 README.md",
+            "total 128 files, 3 directories, last build passed",
+        ];
+        const int w = 1920, h = 120;
+        using var bitmap = new SKBitmap(new SKImageInfo(w, h, SKColorType.Bgra8888, SKAlphaType.Opaque));
+        using (var canvas = new SKCanvas(bitmap))
+        using (var font = new SKFont(SKTypeface.FromFamilyName("DejaVu Sans Mono"), 15))
+        using (var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true })
+        {
+            canvas.Clear(SKColors.White);
+            for (int i = 0; i < lines.Length; i++)
+            {
+                canvas.DrawText(lines[i], 8, 24 + (i * 18), font, paint);
+            }
+        }
+
+        GCHandle pin = GCHandle.Alloc(bitmap.Bytes, GCHandleType.Pinned);
+        byte[] jpeg;
+        int sw, sh;
+        try
+        {
+            (jpeg, sw, sh) = ImageCodec.Encode(new BgraFrame(pin.AddrOfPinnedObject(), w, h, bitmap.RowBytes, 0, 0), PixmapFormat.Jpeg, 80, 1429, null);
+        }
+        finally
+        {
+            pin.Free();
+        }
+
+        Assert.Equal(1429, sw);
+        using Ocr.TesseractOcr ocr = Ocr.TesseractOcr.Create();
+        Ocr.OcrResult r = ocr.Recognize(new Pixmap(jpeg, PixmapFormat.Jpeg, sw, sh, w, h, null, DateTimeOffset.UtcNow));
+        string[] expected = [.. lines.SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))];
+        string[] read = [.. r.Words.Select(x => x.Text)];
+        int found = expected.Count(e => read.Contains(e));
+        Assert.True(found >= expected.Length * 0.9, $"read {found} of {expected.Length} words: '{r.Text}'");
+    }
+
+    [Fact]
     public void Encode_Jpeg_KeepsChannelOrder_AndScales()
     {
         // Left third red, middle green, right blue (BGRX in memory, as X11 delivers it).
