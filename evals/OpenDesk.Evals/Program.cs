@@ -3,7 +3,8 @@ using System.Reflection;
 using OpenDesk.Evals;
 
 // OpenDesk evals and benchmarks: a scripted agent drives a real `opendesk mcp` (and a paired `opendesk serve`) as
-// processes on private Xvfb desktops with real Debian apps. Never uses OpenDesk as a library.
+// processes on private Xvfb desktops with real Debian apps. The evals never use OpenDesk as a
+// library (only the capture-path benchmark links OpenDesk.Local).
 const string usage = """
     usage:
       dotnet run --project evals/OpenDesk.Evals -- eval  [--peer | --peer-only] [--tasks a,b,...] [--break] [--report PATH] [--opendesk DLL]
