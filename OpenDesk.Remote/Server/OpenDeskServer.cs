@@ -1,11 +1,15 @@
 using System.Net;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.AspNetCore.WebSockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using OpenDesk.Core;
 using OpenDesk.Remote.Discovery;
 using OpenDesk.Remote.Peering;
@@ -33,7 +37,7 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
     private readonly List<ServerSession> _sessions = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _connections = [];
-    private WebApplication? _app;
+    private KestrelServer? _kestrel;
     private AdminServer? _admin;
     private MdnsAdvertiser? _advertiser;
     private PairingState? _pairing;
@@ -104,26 +108,23 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
             _admin = AdminServer.Start(_options.Home.AdminSocketPath, this);
         }
 
-        // The empty builder (no configuration files and their watchers, no logging providers, no routing, no HTTPS or
-        // QUIC): fewer assemblies loaded, a smaller idle RSS. Only Kestrel's core and the WebSocket middleware remain.
-        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [] });
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = null;
-            IPAddress address = ResolveListenAddress(_options.Host);
-            k.Listen(address, _options.Port);
-        });
-        WebApplication app = builder.Build();
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
-        app.Run(HandleHttpAsync);
+        // A bare Kestrel server with the WebSocket middleware, no generic host: no DI container, configuration,
+        // hosting, routing, HTTPS or QUIC assemblies, so a smaller idle RSS (docs/benchmarks.md, "Remote layer").
+        var kestrelOptions = new KestrelServerOptions { AddServerHeader = false, ApplicationServices = EmptyServices.Instance };
+        kestrelOptions.Limits.MaxRequestBodySize = null;
+        kestrelOptions.Listen(ResolveListenAddress(_options.Host), _options.Port);
+        var kestrel = new KestrelServer(
+            Options.Create(kestrelOptions),
+            new SocketTransportFactory(Options.Create(new SocketTransportOptions()), NullLoggerFactory.Instance),
+            NullLoggerFactory.Instance);
+        var webSockets = new WebSocketMiddleware(HandleHttpAsync, Options.Create(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) }), NullLoggerFactory.Instance);
         try
         {
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            await kestrel.StartAsync(new HttpApplication(webSockets.Invoke), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            await app.DisposeAsync().ConfigureAwait(false);
+            kestrel.Dispose();
             if (_admin is not null)
             {
                 await _admin.DisposeAsync().ConfigureAwait(false);
@@ -132,8 +133,8 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
             throw new IOException($"cannot listen on {_options.Host}:{_options.Port}: {ex.Message}", ex);
         }
 
-        _app = app;
-        string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _kestrel = kestrel;
+        string bound = kestrel.Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Port = new Uri(bound).Port;
 
         if (_options.AdvertiseMdns)
@@ -268,18 +269,18 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
             await _admin.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (_app is not null)
+        if (_kestrel is not null)
         {
             using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             try
             {
-                await _app.StopAsync(stopTimeout.Token).ConfigureAwait(false);
+                await _kestrel.StopAsync(stopTimeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
             }
 
-            await _app.DisposeAsync().ConfigureAwait(false);
+            _kestrel.Dispose();
         }
 
         Task[] connections;
@@ -542,6 +543,26 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
         {
             await peer.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Kestrel's application: one <see cref="DefaultHttpContext"/> per request, handed to the middleware.</summary>
+    private sealed class HttpApplication(RequestDelegate handler) : IHttpApplication<HttpContext>
+    {
+        public HttpContext CreateContext(IFeatureCollection contextFeatures) => new DefaultHttpContext(contextFeatures);
+
+        public Task ProcessRequestAsync(HttpContext context) => handler(context);
+
+        public void DisposeContext(HttpContext context, Exception? exception)
+        {
+        }
+    }
+
+    /// <summary>Kestrel asks its options for services; a bare server has none.</summary>
+    private sealed class EmptyServices : IServiceProvider
+    {
+        public static EmptyServices Instance { get; } = new();
+
+        public object? GetService(Type serviceType) => null;
     }
 
     private sealed class DispatcherHolder : IRequestHandler
