@@ -146,6 +146,7 @@ internal static class McpCommand
     {
         private LocalComputer? _computer;
         private Task? _prepare;
+        private Task<LocalComputer>? _creating;
 
         /// <summary>The session's local factory (the session calls it once, under its own lock).</summary>
         public async ValueTask<IComputer> CreateAsync(CancellationToken cancellationToken)
@@ -154,7 +155,9 @@ internal static class McpCommand
             try
             {
                 // Opening a display (or starting Xvfb + window manager + AT-SPI) blocks: keep it off the caller's thread.
-                computer = await Task.Run(() => LocalComputer.Create(options), cancellationToken).ConfigureAwait(false);
+                // Not cancellable once started: DisposeAsync waits for it, so a desktop being started never outlives the command.
+                _creating = Task.Run(() => LocalComputer.Create(options), CancellationToken.None);
+                computer = await _creating.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (PlatformNotSupportedException e)
             {
@@ -204,9 +207,22 @@ internal static class McpCommand
                 await _prepare.ConfigureAwait(false); // a desktop being opened must not outlive the command
             }
 
-            if (_computer is not null)
+            LocalComputer? computer = _computer;
+            if (computer is null && _creating is { } creating)
             {
-                await _computer.DisposeAsync().ConfigureAwait(false);
+                try
+                {
+                    computer = await creating.ConfigureAwait(false); // created for a call that was cancelled or is still running
+                }
+                catch (Exception e) when (e is PlatformNotSupportedException or OpenDeskException or InvalidOperationException)
+                {
+                    logger.LogDebug("Opening the local desktop failed: {Message}", e.Message);
+                }
+            }
+
+            if (computer is not null)
+            {
+                await computer.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
