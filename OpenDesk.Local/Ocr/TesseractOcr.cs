@@ -92,6 +92,8 @@ public sealed class TesseractOcr : IDisposable
                 new Dictionary<string, object?> { ["capability"] = "ocr", ["backend"] = "local/linux" });
         }
 
+        // Tesseract prints diagnostics ("Warning: guessing pitch…") to stderr, which is the MCP server's log: send them nowhere.
+        _ = Interop.Tesseract.TessBaseAPISetVariable(handle, "debug_file", "/dev/null");
         return new TesseractOcr(handle, language);
     }
 

@@ -36,6 +36,10 @@ internal static partial class Interop
         [LibraryImport(Libraries.Tesseract, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int TessBaseAPIInit3(SafeTessHandle handle, string? dataPath, string language);
 
+        [LibraryImport(Libraries.Tesseract, StringMarshalling = StringMarshalling.Utf8)]
+        [return: MarshalAs(UnmanagedType.I4)]
+        internal static partial bool TessBaseAPISetVariable(SafeTessHandle handle, string name, string value);
+
         [LibraryImport(Libraries.Tesseract)]
         internal static partial void TessBaseAPISetPageSegMode(SafeTessHandle handle, int mode);
 
