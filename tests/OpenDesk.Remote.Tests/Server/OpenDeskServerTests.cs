@@ -340,6 +340,21 @@ public sealed class OpenDeskServerTests
     }
 
     [Fact]
+    public async Task PlainHttp_Gets426_AndTheServerKeepsServing()
+    {
+        await using ServerHarness h = await ServerHarness.StartAsync();
+        using var http = new HttpClient();
+
+        using HttpResponseMessage response = await http.GetAsync(new Uri($"http://127.0.0.1:{h.Server.Port}/"), Ct);
+
+        Assert.Equal(System.Net.HttpStatusCode.UpgradeRequired, response.StatusCode);
+        Assert.Equal("OpenDesk protocol v1: connect with a WebSocket client.\n", await response.Content.ReadAsStringAsync(Ct));
+        Assert.False(response.Headers.Contains("Server"));
+        await using RemoteComputer remote = await OpenDeskClient.ConnectAsync("desk", h.NewTrustedController(), Ct);
+        Assert.Single(await remote.Display.GetDisplaysAsync(Ct));
+    }
+
+    [Fact]
     public async Task TamperedFrame_ClosesThatSession_ServerKeepsServing()
     {
         await using ServerHarness h = await ServerHarness.StartAsync();
