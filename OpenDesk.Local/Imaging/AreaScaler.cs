@@ -59,6 +59,7 @@ internal static unsafe class AreaScaler
     }
 
     /// <summary>accumulator[i] = Σ weight[k] * lines[k][i] over the bytes of one row (≤ 256 * 255, fits 16 bits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot SIMD loop: fully optimised from the first frame, no tiering
     private static void Vertical(byte** lines, ReadOnlySpan<ushort> weights, ushort* accumulator, int bytes)
     {
         int count = weights.Length;
@@ -95,6 +96,7 @@ internal static unsafe class AreaScaler
     }
 
     /// <summary>One output row: each pixel is Σ weight * accumulator over its source columns, rounded back to bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Horizontal(ushort* accumulator, Taps columns, byte* output, int width)
     {
         int x = 0;
