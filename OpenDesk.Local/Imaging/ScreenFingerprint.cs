@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using OpenDesk.Core;
 using SkiaSharp;
@@ -44,6 +45,7 @@ public sealed class ScreenFingerprint : IEquatable<ScreenFingerprint>
     /// <param name="width">Width in pixels.</param>
     /// <param name="height">Height in pixels.</param>
     /// <param name="stride">Bytes per row (at least 4 * width).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop over every pixel: fully optimised from the first call
     public static ScreenFingerprint FromBgra(ReadOnlySpan<byte> pixels, int width, int height, int stride)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
@@ -188,6 +190,7 @@ public sealed class ScreenFingerprint : IEquatable<ScreenFingerprint>
         return hash.ToHashCode();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ulong Checksum(ReadOnlySpan<byte> bytes)
     {
         // Mask out the undefined 4th byte of every pixel, then sum 64-bit words position-weighted.
