@@ -140,7 +140,8 @@ internal sealed class LinuxBackend : IPlatformBackend
         }
         else
         {
-            _unavailable[Capability.Ocr.Name] = TesseractOcr.UnavailableReason ?? "OCR is disabled by the options.";
+            // Probing only when OCR is wanted: the probe loads libtesseract and its dependencies (~3.5 MB RSS).
+            _unavailable[Capability.Ocr.Name] = options.EnableOcr ? TesseractOcr.UnavailableReason ?? "OCR is unavailable." : "OCR is disabled by the options.";
         }
 
         _unavailable[Capability.NotificationsList.Name] = "Reading desktop notifications is not implemented on Linux.";
