@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using OpenDesk.Core;
 using OpenDesk.Local;
 
@@ -51,6 +52,8 @@ internal static class CheckCommand
                 }
             }
 
+            await output.WriteLineAsync(FastJpegLine());
+
             bool usable = s_desktop.All(manifest.Has);
             await output.WriteLineAsync();
             await output.WriteLineAsync(usable
@@ -59,5 +62,30 @@ internal static class CheckCommand
             return usable ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Whether screenshots are JPEG-encoded by libturbojpeg (SIMD) or by SkiaSharp's slower bundled libjpeg. Mirrors the
+    /// probe of <c>OpenDesk.Local/Imaging/TurboJpeg.cs</c>: the versioned soname with its <c>tjCompress2</c> export, unless
+    /// <c>OPENDESK_NO_TURBOJPEG=1</c>.
+    /// </summary>
+    /// <param name="library">The library to probe (tests pass a name that does not exist).</param>
+    internal static string FastJpegLine(string library = "libturbojpeg.so.0")
+    {
+        if (Environment.GetEnvironmentVariable("OPENDESK_NO_TURBOJPEG") == "1")
+        {
+            return "  off      fast JPEG: OPENDESK_NO_TURBOJPEG=1, screenshots use SkiaSharp's slower encoder";
+        }
+
+        if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad(library, out IntPtr lib))
+        {
+            return $"  missing  fast JPEG: {library} not found, screenshots fall back to SkiaSharp's slower encoder (apt-get install libturbojpeg0)";
+        }
+
+        bool usable = NativeLibrary.TryGetExport(lib, "tjCompress2", out _);
+        NativeLibrary.Free(lib);
+        return usable
+            ? "  ok       fast JPEG: libturbojpeg (SIMD) encodes screenshots"
+            : $"  missing  fast JPEG: {library} has no tjCompress2, screenshots fall back to SkiaSharp's slower encoder (apt-get install libturbojpeg0)";
     }
 }
