@@ -11,9 +11,11 @@ namespace OpenDesk.Evals;
 /// <summary>
 /// End-to-end benchmarks through real processes: MCP screenshot and click (local and through a loopback peer, plain
 /// and text-heavy desktop), <c>opendesk mcp</c> start-up, serve RSS, and many sequential calls on one session; plus the
-/// capture path in process (OpenDesk.Local on the same desktop): XShm grab, fingerprint, capture + scale + JPEG, PNG.
+/// capture path in process (OpenDesk.Local on the same desktop): XShm grab, fingerprint, capture + scale + JPEG, PNG;
+/// and, also in process, click round trip, the AT-SPI tree of a zenity dialog and OCR of the text-heavy terminal
+/// (Bench.InProcess.cs).
 /// </summary>
-internal sealed class Bench(TextWriter output, string openDeskDll, bool quick)
+internal sealed partial class Bench(TextWriter output, string openDeskDll, bool quick)
 {
     private const string PeerName = "bench-peer";
     private readonly List<Row> _rows = [];
@@ -58,6 +60,7 @@ internal sealed class Bench(TextWriter output, string openDeskDll, bool quick)
             {
                 _ = await desktop.WaitForWindowAsync("^bench-text$");
                 await CapturePathAsync(desktop.DisplayName, "text", ct);
+                await TerminalOcrAsync(desktop, ct);
                 calls["text local"] = await ScreenshotsAsync(mcp, "local", n, ct);
                 calls["text peer"] = await ScreenshotsAsync(mcp, PeerName, n, ct);
                 double rssText = server.ResidentBytes() / 1048576.0;
@@ -79,6 +82,9 @@ internal sealed class Bench(TextWriter output, string openDeskDll, bool quick)
                 Add("serve RSS under repeated 1080p captures via peer", Mb(Math.Max(peakMb, Math.Max(rssAfterPlain, rssText))), "", "≤ 150 MB (streaming)",
                     peakMb <= 150, "display.capture in a loop through MCP, not display.subscribe (MCP has no streaming tool); Python original: 92 MB peak");
             }
+
+            await ClickRoundTripAsync(desktop, ct);
+            await DialogTreeAsync(desktop, ct);
 
             double[] clickLocal = await ClicksAsync(mcp, "local", quick ? 10 : 60, ct);
             double[] clickPeer = await ClicksAsync(mcp, PeerName, quick ? 10 : 60, ct);
