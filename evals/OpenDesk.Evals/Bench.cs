@@ -324,7 +324,7 @@ internal sealed partial class Bench(TextWriter output, string openDeskDll, bool 
         sb.Append(inv, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on `{Environment.MachineName}`: {Machine.Cpu()}, {Environment.ProcessorCount} cores, ");
         sb.Append(inv, $"{Machine.Os()}, .NET {Environment.Version}, load average at the end {Machine.LoadAverage()}; opendesk build: `{Path.GetFileName(Path.GetDirectoryName(openDeskDll))}`; ");
         sb.Append(inv, $"private Xvfb 1920x1080x24 + openbox + AT-SPI bus; {(quick ? "**quick run (few samples)**" : "full run")}, {total.TotalSeconds:0} s. ");
-        sb.AppendLine("Every figure goes through real processes: the C# MCP client → `opendesk mcp` (stdio) → locally, or → `opendesk serve` on 127.0.0.1 (paired with `opendesk pair`/`pair-with`).");
+        sb.AppendLine("Every figure not marked \"in process\" goes through real processes: the C# MCP client → `opendesk mcp` (stdio) → locally, or → `opendesk serve` on 127.0.0.1 (paired with `opendesk pair`/`pair-with`).");
         sb.AppendLine();
         sb.AppendLine("| figure | median | p95 | target | verdict | note |");
         sb.AppendLine("|---|---|---|---|---|---|");

@@ -4,7 +4,7 @@ using OpenDesk.Evals;
 
 // OpenDesk evals and benchmarks: a scripted agent drives a real `opendesk mcp` (and a paired `opendesk serve`) as
 // processes on private Xvfb desktops with real Debian apps. The evals never use OpenDesk as a
-// library (only the capture-path benchmark links OpenDesk.Local).
+// library (only the in-process benchmarks — capture path, click, AT-SPI tree, OCR — link OpenDesk.Local).
 const string usage = """
     usage:
       dotnet run --project evals/OpenDesk.Evals -- eval  [--peer | --peer-only] [--tasks a,b,...] [--break] [--report PATH] [--opendesk DLL]
@@ -14,7 +14,7 @@ const string usage = """
       eval   runs the tasks locally (--peer: locally and through a paired loopback peer; --peer-only: only the peer).
              --break runs the deliberately broken agent (clicks miss, typed text has a typo): the suite must fail.
              The full suite (no --tasks) writes its section of docs/evals.md (results, or broken with --break) unless --report says otherwise.
-      bench  measures MCP screenshot/click/start-up and serve RSS and writes docs/benchmarks.md (--quick: fewer samples, no file).
+      bench  measures MCP screenshot/click/start-up, serve RSS and, in process, capture/click/AT-SPI tree/OCR; writes docs/benchmarks.md (--quick: fewer samples, no file).
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
