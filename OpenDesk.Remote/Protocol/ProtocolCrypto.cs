@@ -9,9 +9,11 @@ namespace OpenDesk.Remote.Protocol;
 /// <summary>
 /// The cryptographic primitives of protocol v1 (spec §3–§6): PBKDF2 PSK, HKDF-SHA256, X25519 and
 /// ChaCha20-Poly1305 with 12-byte nonces and no associated data. Synchronous and span-based.
-/// X25519 calls libsodium's <c>crypto_scalarmult_curve25519</c> directly (the native library NSec ships and
-/// initialises): NSec allocates guarded secure memory (mmap/mprotect) for every key and shared secret, which made a
-/// handshake 2–3× slower than the Python original. ChaCha20-Poly1305 uses the BCL (OpenSSL/CNG), falling back to NSec.
+/// Everything on the session path (random keys, SHA-256, HMAC/HKDF-SHA256, X25519, ChaCha20-Poly1305) calls libsodium
+/// directly — the native library NSec ships and initialises — and never the BCL's crypto, which on Linux loads OpenSSL
+/// (libssl, libcrypto and .NET's shim: about 4 MB of RSS, docs/benchmarks.md "Remote layer"). NSec's own key objects are
+/// not used either: they allocate guarded secure memory (mmap/mprotect) for every key, which made a handshake 2–3×
+/// slower than the Python original. Only pairing (the PBKDF2 PSK) stays on the BCL.
 /// </summary>
 internal static class ProtocolCrypto
 {
@@ -29,12 +31,6 @@ internal static class ProtocolCrypto
 
     private static readonly byte[] s_pskSalt = "opendesk-psk-v1"u8.ToArray();
 
-    static ProtocolCrypto()
-    {
-        // NSec's static initialisation runs sodium_init (CPU feature detection) before our direct calls.
-        _ = KeyAgreementAlgorithm.X25519;
-    }
-
     /// <summary>PSK = PBKDF2-HMAC-SHA256(code, "opendesk-psk-v1", 200000, 32).</summary>
     internal static byte[] DerivePsk(string code)
     {
@@ -45,21 +41,52 @@ internal static class ProtocolCrypto
     /// <summary>HKDF-SHA256 extract + expand.</summary>
     internal static byte[] Hkdf(ReadOnlySpan<byte> salt, ReadOnlySpan<byte> ikm, ReadOnlySpan<byte> info, int length = KeySize)
     {
+        // RFC 5869 with HMAC-SHA256: PRK = HMAC(salt, IKM); T(i) = HMAC(PRK, T(i−1) ‖ info ‖ i); OKM = T(1) ‖ T(2) ‖ ….
+        // An empty salt is HashLen zero bytes, which HMAC's zero padding of the key makes the same as an empty key.
+        ArgumentOutOfRangeException.ThrowIfLessThan(length, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, 255 * KeySize);
         byte[] output = new byte[length];
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, ikm, output, salt, info);
+        Span<byte> prk = stackalloc byte[KeySize];
+        Span<byte> block = stackalloc byte[KeySize];
+        Span<byte> counter = stackalloc byte[1];
+        Span<ulong> state = stackalloc ulong[HmacStateWords];
+        try
+        {
+            Sodium.HmacSha256(state, salt, ikm, prk);
+            int written = 0;
+            for (int i = 1; written < length; i++)
+            {
+                counter[0] = (byte)i;
+                Sodium.HmacInit(state, prk);
+                if (i > 1)
+                {
+                    Sodium.HmacUpdate(state, block);
+                }
+
+                Sodium.HmacUpdate(state, info);
+                Sodium.HmacUpdate(state, counter);
+                Sodium.HmacFinal(state, block);
+                int take = Math.Min(KeySize, length - written);
+                block[..take].CopyTo(output.AsSpan(written));
+                written += take;
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(prk);
+            CryptographicOperations.ZeroMemory(block);
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(state));
+        }
+
         return output;
     }
 
     /// <summary>SHA-256 of the concatenation of the parts.</summary>
     internal static byte[] Sha256(params ReadOnlySpan<byte[]> parts)
     {
-        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (byte[] part in parts)
-        {
-            hash.AppendData(part);
-        }
-
-        return hash.GetHashAndReset();
+        byte[] digest = new byte[KeySize];
+        Sodium.Sha256(Concat(parts), digest);
+        return digest;
     }
 
     /// <summary>Concatenates byte arrays.</summary>
@@ -83,7 +110,20 @@ internal static class ProtocolCrypto
     }
 
     /// <summary>A new random X25519 private key (32 raw bytes; X25519 clamps it when used).</summary>
-    internal static byte[] CreatePrivateKey() => RandomNumberGenerator.GetBytes(KeySize);
+    internal static byte[] CreatePrivateKey() => RandomBytes(KeySize);
+
+    /// <summary>Cryptographically secure random bytes from libsodium's <c>randombytes_buf</c> (getrandom/urandom; no OpenSSL).</summary>
+    internal static byte[] RandomBytes(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        byte[] bytes = new byte[count];
+        if (count > 0)
+        {
+            Sodium.randombytes_buf(ref bytes[0], (nuint)count);
+        }
+
+        return bytes;
+    }
 
     /// <summary>The raw 32-byte public key of a raw private key.</summary>
     internal static byte[] PublicKeyOf(ReadOnlySpan<byte> privateKey)
@@ -165,24 +205,149 @@ internal static class ProtocolCrypto
         }
     }
 
-    private static class Sodium
+    /// <summary>Words of a <c>crypto_auth_hmacsha256_state</c> (two SHA-256 states, 8-byte aligned), checked against libsodium.</summary>
+    internal const int HmacStateWords = 32;
+
+    /// <summary>Direct libsodium calls. Spans go in as <c>ref</c> to their first byte (pinned for the call).</summary>
+    internal static class Sodium
     {
+        private const string Library = "libsodium";
+        private static readonly byte[] s_empty = new byte[1];
+
+        static Sodium()
+        {
+            // NSec's static initialisation runs sodium_init (CPU feature detection) before our direct calls.
+            _ = KeyAgreementAlgorithm.X25519;
+            if (crypto_auth_hmacsha256_statebytes() > HmacStateWords * sizeof(ulong))
+            {
+                throw new CryptographicException("libsodium's HMAC-SHA256 state is larger than expected.");
+            }
+        }
+
+        internal static void Sha256(ReadOnlySpan<byte> message, Span<byte> digest)
+        {
+            if (digest.Length != KeySize || crypto_hash_sha256(ref MemoryMarshal.GetReference(digest), in Ref(message), (ulong)message.Length) != 0)
+            {
+                throw new CryptographicException("SHA-256 failed.");
+            }
+        }
+
+        internal static void HmacSha256(Span<ulong> state, ReadOnlySpan<byte> key, ReadOnlySpan<byte> message, Span<byte> mac)
+        {
+            HmacInit(state, key);
+            HmacUpdate(state, message);
+            HmacFinal(state, mac);
+        }
+
+        internal static void HmacInit(Span<ulong> state, ReadOnlySpan<byte> key)
+        {
+            if (crypto_auth_hmacsha256_init(ref MemoryMarshal.GetReference(state), in Ref(key), (nuint)key.Length) != 0)
+            {
+                throw new CryptographicException("HMAC-SHA256 init failed.");
+            }
+        }
+
+        internal static void HmacUpdate(Span<ulong> state, ReadOnlySpan<byte> message)
+        {
+            if (crypto_auth_hmacsha256_update(ref MemoryMarshal.GetReference(state), in Ref(message), (ulong)message.Length) != 0)
+            {
+                throw new CryptographicException("HMAC-SHA256 update failed.");
+            }
+        }
+
+        internal static void HmacFinal(Span<ulong> state, Span<byte> mac)
+        {
+            if (mac.Length != KeySize || crypto_auth_hmacsha256_final(ref MemoryMarshal.GetReference(state), ref MemoryMarshal.GetReference(mac)) != 0)
+            {
+                throw new CryptographicException("HMAC-SHA256 final failed.");
+            }
+        }
+
+        /// <summary>ChaCha20-Poly1305 (IETF, 12-byte nonce, no associated data): <paramref name="output"/> = ciphertext ‖ tag.</summary>
+        internal static void AeadEncrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, Span<byte> output)
+        {
+            if (key.Length != KeySize || nonce.Length != NonceSize || output.Length != plaintext.Length + TagSize)
+            {
+                throw new ArgumentException("ChaCha20-Poly1305: bad key, nonce or output length.");
+            }
+
+            if (crypto_aead_chacha20poly1305_ietf_encrypt(
+                ref MemoryMarshal.GetReference(output), out _, in Ref(plaintext), (ulong)plaintext.Length,
+                IntPtr.Zero, 0, IntPtr.Zero, in MemoryMarshal.GetReference(nonce), in MemoryMarshal.GetReference(key)) != 0)
+            {
+                throw new CryptographicException("ChaCha20-Poly1305 encryption failed.");
+            }
+        }
+
+        /// <summary>Opens ciphertext ‖ tag into <paramref name="plaintext"/> (length − 16); false when the tag does not verify.</summary>
+        internal static bool AeadDecrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext)
+        {
+            if (key.Length != KeySize || nonce.Length != NonceSize || ciphertext.Length < TagSize || plaintext.Length != ciphertext.Length - TagSize)
+            {
+                throw new ArgumentException("ChaCha20-Poly1305: bad key, nonce or buffer length.");
+            }
+
+            // libsodium verifies the tag before it writes any plaintext.
+            return crypto_aead_chacha20poly1305_ietf_decrypt(
+                ref plaintext.IsEmpty ? ref s_empty[0] : ref MemoryMarshal.GetReference(plaintext), out _, IntPtr.Zero,
+                in MemoryMarshal.GetReference(ciphertext), (ulong)ciphertext.Length, IntPtr.Zero, 0,
+                in MemoryMarshal.GetReference(nonce), in MemoryMarshal.GetReference(key)) == 0;
+        }
+
+        // A valid pointer even for an empty span (libsodium is never asked to read it then).
+        private static ref readonly byte Ref(ReadOnlySpan<byte> span) => ref span.IsEmpty ? ref s_empty[0] : ref MemoryMarshal.GetReference(span);
+
         // Same native library and search rules as NSec's own imports (it comes with NSec's libsodium dependency).
-        [DllImport("libsodium", CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories)]
         internal static extern int crypto_scalarmult_curve25519(byte[] q, byte[] n, byte[] p);
 
-        [DllImport("libsodium", CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories)]
         internal static extern int crypto_scalarmult_curve25519_base(byte[] q, byte[] n);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories)]
+        internal static extern void randombytes_buf(ref byte buf, nuint size);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories)]
+        private static extern int crypto_hash_sha256(ref byte output, in byte input, ulong inputLength);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories)]
+        private static extern nuint crypto_auth_hmacsha256_statebytes();
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories)]
+        private static extern int crypto_auth_hmacsha256_init(ref ulong state, in byte key, nuint keyLength);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories)]
+        private static extern int crypto_auth_hmacsha256_update(ref ulong state, in byte input, ulong inputLength);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories)]
+        private static extern int crypto_auth_hmacsha256_final(ref ulong state, ref byte output);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories)]
+        private static extern int crypto_aead_chacha20poly1305_ietf_encrypt(
+            ref byte ciphertext, out ulong ciphertextLength, in byte message, ulong messageLength,
+            IntPtr additionalData, ulong additionalDataLength, IntPtr nsec, in byte nonce, in byte key);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.SafeDirectories)]
+        private static extern int crypto_aead_chacha20poly1305_ietf_decrypt(
+            ref byte message, out ulong messageLength, IntPtr nsec, in byte ciphertext, ulong ciphertextLength,
+            IntPtr additionalData, ulong additionalDataLength, in byte nonce, in byte key);
     }
 }
 
-/// <summary>A ChaCha20-Poly1305 key (BCL when the platform supports it, else NSec). Output layout: ciphertext ‖ tag.</summary>
+/// <summary>A ChaCha20-Poly1305 key (libsodium's IETF construction). Output layout: ciphertext ‖ tag.</summary>
 internal sealed class AeadKey : IDisposable
 {
-    private readonly System.Security.Cryptography.ChaCha20Poly1305? _bcl;
-    private readonly Key? _nsec;
+    private readonly byte[] _key;
 
     public AeadKey(ReadOnlySpan<byte> rawKey)
     {
@@ -191,28 +356,12 @@ internal sealed class AeadKey : IDisposable
             throw new ArgumentException("A ChaCha20-Poly1305 key has 32 bytes.", nameof(rawKey));
         }
 
-        if (System.Security.Cryptography.ChaCha20Poly1305.IsSupported)
-        {
-            _bcl = new System.Security.Cryptography.ChaCha20Poly1305(rawKey);
-        }
-        else
-        {
-            _nsec = Key.Import(AeadAlgorithm.ChaCha20Poly1305, rawKey, KeyBlobFormat.RawSymmetricKey);
-        }
+        _key = rawKey.ToArray();
     }
 
     /// <summary>Encrypts <paramref name="plaintext"/> into <paramref name="output"/> (length + 16).</summary>
     public void Encrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, Span<byte> output)
-    {
-        if (_bcl is not null)
-        {
-            _bcl.Encrypt(nonce, plaintext, output[..plaintext.Length], output.Slice(plaintext.Length, ProtocolCrypto.TagSize));
-        }
-        else
-        {
-            AeadAlgorithm.ChaCha20Poly1305.Encrypt(_nsec!, nonce, default, plaintext, output);
-        }
-    }
+        => ProtocolCrypto.Sodium.AeadEncrypt(_key, nonce, plaintext, output[..(plaintext.Length + ProtocolCrypto.TagSize)]);
 
     /// <summary>Decrypts ciphertext ‖ tag into <paramref name="plaintext"/> (length − 16); false when the tag does not verify.</summary>
     public bool TryDecrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext)
@@ -222,27 +371,9 @@ internal sealed class AeadKey : IDisposable
             return false;
         }
 
-        if (_bcl is null)
-        {
-            return AeadAlgorithm.ChaCha20Poly1305.Decrypt(_nsec!, nonce, default, ciphertext, plaintext);
-        }
-
         int length = ciphertext.Length - ProtocolCrypto.TagSize;
-        try
-        {
-            _bcl.Decrypt(nonce, ciphertext[..length], ciphertext[length..], plaintext[..length]);
-            return true;
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            plaintext[..length].Clear();
-            return false;
-        }
+        return ProtocolCrypto.Sodium.AeadDecrypt(_key, nonce, ciphertext, plaintext[..length]);
     }
 
-    public void Dispose()
-    {
-        _bcl?.Dispose();
-        _nsec?.Dispose();
-    }
+    public void Dispose() => CryptographicOperations.ZeroMemory(_key);
 }

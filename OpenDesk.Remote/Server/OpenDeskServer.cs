@@ -1,13 +1,11 @@
 using System.Net;
 using System.Net.WebSockets;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
-using Microsoft.AspNetCore.WebSockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OpenDesk.Core;
@@ -27,6 +25,9 @@ namespace OpenDesk.Remote.Server;
 /// </summary>
 public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
 {
+    /// <summary>Interval of the unsolicited pongs that keep an idle WebSocket alive (as the middleware was configured).</summary>
+    private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(20);
+
     private readonly IComputer _computer;
     private readonly OpenDeskServerOptions _options;
     private readonly TrustStore _trust;
@@ -108,8 +109,9 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
             _admin = AdminServer.Start(_options.Home.AdminSocketPath, this);
         }
 
-        // A bare Kestrel server with the WebSocket middleware, no generic host: no DI container, configuration,
-        // hosting, routing, HTTPS or QUIC assemblies, so a smaller idle RSS (docs/benchmarks.md, "Remote layer").
+        // A bare Kestrel server, no generic host: no DI container, configuration, hosting, routing, HTTPS or QUIC
+        // assemblies, so a smaller idle RSS (docs/benchmarks.md, "Remote layer"). The WebSocket upgrade is our own
+        // (WebSocketHandshake): the middleware's SHA-1 would load OpenSSL.
         var kestrelOptions = new KestrelServerOptions { AddServerHeader = false, ApplicationServices = EmptyServices.Instance };
         kestrelOptions.Limits.MaxRequestBodySize = null;
         kestrelOptions.Listen(ResolveListenAddress(_options.Host), _options.Port);
@@ -117,10 +119,9 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
             Options.Create(kestrelOptions),
             new SocketTransportFactory(Options.Create(new SocketTransportOptions()), NullLoggerFactory.Instance),
             NullLoggerFactory.Instance);
-        var webSockets = new WebSocketMiddleware(HandleHttpAsync, Options.Create(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) }), NullLoggerFactory.Instance);
         try
         {
-            await kestrel.StartAsync(new HttpApplication(webSockets.Invoke), cancellationToken).ConfigureAwait(false);
+            await kestrel.StartAsync(new HttpApplication(HandleHttpAsync), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -313,14 +314,12 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
 
     private async Task HandleHttpAsync(HttpContext context)
     {
-        if (!context.WebSockets.IsWebSocketRequest)
+        WebSocket? socket = await AcceptWebSocketAsync(context).ConfigureAwait(false);
+        if (socket is null)
         {
-            context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
-            await context.Response.WriteAsync("OpenDesk protocol v1: connect with a WebSocket client.\n").ConfigureAwait(false);
             return;
         }
 
-        WebSocket socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
         string remote = $"{context.Connection.RemoteIpAddress?.MapToIPv4()}:{context.Connection.RemotePort}";
         var transport = new WebSocketTransport(socket, _options.MaxMessageSize);
         Task connection = HandleConnectionAsync(transport, remote, _stopping.Token);
@@ -546,6 +545,37 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
     }
 
     /// <summary>Kestrel's application: one <see cref="DefaultHttpContext"/> per request, handed to the middleware.</summary>
+    /// <summary>
+    /// The RFC 6455 server handshake over Kestrel's HTTP/1.1 upgrade; null (after a 426 or 400 answer) when the request
+    /// is not a valid WebSocket upgrade.
+    /// </summary>
+    private static async Task<WebSocket?> AcceptWebSocketAsync(HttpContext context)
+    {
+        IHttpUpgradeFeature? upgrade = context.Features.Get<IHttpUpgradeFeature>();
+        WebSocketHandshake.Verdict verdict = WebSocketHandshake.Check(
+            context.Request.Method, context.Request.Headers, upgrade?.IsUpgradableRequest == true, out string problem);
+        if (verdict != WebSocketHandshake.Verdict.Upgrade)
+        {
+            context.Response.StatusCode = verdict == WebSocketHandshake.Verdict.Malformed
+                ? StatusCodes.Status400BadRequest
+                : StatusCodes.Status426UpgradeRequired;
+            if (verdict == WebSocketHandshake.Verdict.UnsupportedVersion)
+            {
+                context.Response.Headers.SecWebSocketVersion = WebSocketHandshake.SupportedVersion;
+            }
+
+            await context.Response.WriteAsync(problem + "\n").ConfigureAwait(false);
+            return null;
+        }
+
+        // No subprotocol and no compression extension are negotiated (the protocol uses neither).
+        context.Response.Headers.Connection = "Upgrade";
+        context.Response.Headers.Upgrade = "websocket";
+        context.Response.Headers.SecWebSocketAccept = WebSocketHandshake.ComputeAccept(context.Request.Headers.SecWebSocketKey.ToString());
+        Stream stream = await upgrade!.UpgradeAsync().ConfigureAwait(false); // sends 101 Switching Protocols
+        return WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = KeepAliveInterval });
+    }
+
     private sealed class HttpApplication(RequestDelegate handler) : IHttpApplication<HttpContext>
     {
         public HttpContext CreateContext(IFeatureCollection contextFeatures) => new DefaultHttpContext(contextFeatures);

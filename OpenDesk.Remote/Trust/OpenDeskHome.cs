@@ -84,7 +84,7 @@ public sealed class OpenDeskHome
             return existing;
         }
 
-        byte[] key = RandomNumberGenerator.GetBytes(32);
+        byte[] key = Protocol.ProtocolCrypto.RandomBytes(32); // libsodium: keeps OpenSSL out of serve (docs/benchmarks.md)
         AtomicFile.WriteAllBytes(IdentityKeyPath, key);
         return key;
     }
