@@ -9,13 +9,18 @@ namespace OpenDesk.Remote.Protocol;
 /// (msgpack <c>str</c>), byte[] / <see cref="ReadOnlyMemory{T}"/> of byte (msgpack <c>bin</c>), string-keyed maps
 /// (written in their enumeration order) and sequences. Reading gives null, bool, long (ulong above
 /// <see cref="long.MaxValue"/>), double, string, byte[], <see cref="Dictionary{TKey,TValue}"/> of string to object
-/// and <see cref="List{T}"/> of object. Reading runs with <see cref="MessagePackSecurity.UntrustedData"/> limits.
+/// and <see cref="List{T}"/> of object. Reading limits nesting to <see cref="MaxDepth"/> (as
+/// <c>MessagePackSecurity.UntrustedData</c>); maps use the BCL's randomized string hashing.
 /// </summary>
 internal static class MsgPackValue
 {
-    /// <summary>Untrusted-data security (depth limit). Not MessagePackSerializerOptions.Standard: its resolver
-    /// initialisation loads System.Linq.Expressions and Regex (~4 MB of serve RSS) that this hand-written codec never uses.</summary>
-    internal static readonly MessagePackSecurity Security = MessagePackSecurity.UntrustedData;
+    /// <summary>
+    /// Maximum nesting of arrays and maps, the limit of <c>MessagePackSecurity.UntrustedData</c>. Checked here rather than
+    /// through <c>MessagePackSecurity</c>: its static initialisation seeds a SipHash key from the BCL's
+    /// RandomNumberGenerator, which loads OpenSSL (~4 MB of serve RSS), and this codec needs only the depth limit.
+    /// (Neither MessagePackSerializerOptions.Standard: its resolver loads System.Linq.Expressions and Regex.)
+    /// </summary>
+    internal const int MaxDepth = 500;
 
     /// <summary>Writes <paramref name="value"/>.</summary>
     /// <exception cref="ArgumentException">The value (or something inside it) has no msgpack form.</exception>
@@ -199,7 +204,7 @@ internal static class MsgPackValue
             case MessagePackType.Array:
             {
                 int count = reader.ReadArrayHeader();
-                Security.DepthStep(ref reader);
+                DepthStep(ref reader);
                 try
                 {
                     var list = new List<object?>(Math.Min(count, 64));
@@ -227,7 +232,7 @@ internal static class MsgPackValue
     internal static Dictionary<string, object?> ReadMap(ref MessagePackReader reader)
     {
         int count = reader.ReadMapHeader();
-        Security.DepthStep(ref reader);
+        DepthStep(ref reader);
         try
         {
             var map = new Dictionary<string, object?>(Math.Min(count, 64), StringComparer.Ordinal);
@@ -262,6 +267,16 @@ internal static class MsgPackValue
         }
 
         return value;
+    }
+
+    private static void DepthStep(ref MessagePackReader reader)
+    {
+        if (reader.Depth >= MaxDepth)
+        {
+            throw new InsufficientExecutionStackException($"This msgpack sequence has an object graph that exceeds the maximum depth allowed of {MaxDepth}.");
+        }
+
+        reader.Depth++;
     }
 
     private static object? ReadGuarded(ref MessagePackReader reader)

@@ -20,6 +20,32 @@ public sealed class FrameCodecTests
         return map;
     }
 
+    [Theory]
+    [InlineData(0x91)] // fixarray of one
+    [InlineData(0x81)] // fixmap of one (key "k")
+    public void MsgPackValue_NestingBeyondMaxDepth_IsRejected(byte header)
+    {
+        static byte[] Nested(byte header, int depth)
+        {
+            var bytes = new List<byte>();
+            for (int i = 0; i < depth; i++)
+            {
+                bytes.Add(header);
+                if (header == 0x81)
+                {
+                    bytes.AddRange([0xa1, (byte)'k']);
+                }
+            }
+
+            bytes.Add(0xc0); // nil innermost
+            return [.. bytes];
+        }
+
+        Assert.NotNull(MsgPackValue.Decode(Nested(header, MsgPackValue.MaxDepth)));
+        var error = Assert.Throws<MessagePack.MessagePackSerializationException>(() => MsgPackValue.Decode(Nested(header, MsgPackValue.MaxDepth + 1)));
+        Assert.Contains("exceeds the maximum depth allowed of 500", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Decode_MinimalFrames_FillsDefaults()
     {
