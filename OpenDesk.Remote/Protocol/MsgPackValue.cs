@@ -10,7 +10,7 @@ namespace OpenDesk.Remote.Protocol;
 /// (written in their enumeration order) and sequences. Reading gives null, bool, long (ulong above
 /// <see cref="long.MaxValue"/>), double, string, byte[], <see cref="Dictionary{TKey,TValue}"/> of string to object
 /// and <see cref="List{T}"/> of object. Reading limits nesting to <see cref="MaxDepth"/> (as
-/// <c>MessagePackSecurity.UntrustedData</c>); maps use the BCL's randomized string hashing.
+/// <c>MessagePackSecurity.UntrustedData</c>); maps are BCL dictionaries, which switch to randomized string hashing when keys collide.
 /// </summary>
 internal static class MsgPackValue
 {
