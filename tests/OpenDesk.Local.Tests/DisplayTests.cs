@@ -66,23 +66,31 @@ public sealed class DisplayTests(DesktopFixture desktop, ITestOutputHelper outpu
     public async Task Capture_RootColourAndWindowColour_AtKnownDesktopCoordinates()
     {
         await SetRootColourAsync("#102030");
-        (_, Window red) = await _apps.StartWithWindowAsync("xterm", "-bg", "#FF0000", "-fg", "#FF0000", "-geometry", "40x10+600+300", "-T", "red-pattern");
-        Rect b = red.Bounds!.Value;
+        try
+        {
+            (_, Window red) = await _apps.StartWithWindowAsync("xterm", "-bg", "#FF0000", "-fg", "#FF0000", "-geometry", "40x10+600+300", "-T", "red-pattern");
+            Rect b = red.Bounds!.Value;
 
-        // Wait until the server has painted the xterm (capture is of the framebuffer).
-        Point centre = b.Center;
-        await Wait.UntilAsync(async () => (await PixelAsync(centre)) == (255, 0, 0), "the red xterm to be painted");
-        Assert.Equal((0x10, 0x20, 0x30), await PixelAsync(new Point(100, 900)));
+            // Wait until the server has painted the xterm (capture is of the framebuffer).
+            Point centre = b.Center;
+            await Wait.UntilAsync(async () => (await PixelAsync(centre)) == (255, 0, 0), "the red xterm to be painted");
+            Assert.Equal((0x10, 0x20, 0x30), await PixelAsync(new Point(100, 900)));
 
-        // A region capture has the region's logical size and the expected content.
-        var region = new Rect(b.X - 20, b.Y + (b.Height / 2), 40, 10);
-        Pixmap raw = await Computer.Display.CaptureAsync(new CaptureOptions(Region: region) { Format = PixmapFormat.RawRgba }, Wait.Token);
-        Assert.Equal((40, 10, 40, 10), (raw.Width, raw.Height, raw.LogicalWidth, raw.LogicalHeight));
-        Assert.Equal((byte)0x10, raw.Data[0]);
-        Assert.Equal((byte)0x20, raw.Data[1]);
-        int last = ((5 * 40) + 39) * 4;
-        Assert.Equal((byte)255, raw.Data[last]);
-        Assert.Equal((byte)0, raw.Data[last + 1]);
+            // A region capture has the region's logical size and the expected content.
+            var region = new Rect(b.X - 20, b.Y + (b.Height / 2), 40, 10);
+            Pixmap raw = await Computer.Display.CaptureAsync(new CaptureOptions(Region: region) { Format = PixmapFormat.RawRgba }, Wait.Token);
+            Assert.Equal((40, 10, 40, 10), (raw.Width, raw.Height, raw.LogicalWidth, raw.LogicalHeight));
+            Assert.Equal((byte)0x10, raw.Data[0]);
+            Assert.Equal((byte)0x20, raw.Data[1]);
+            int last = ((5 * 40) + 39) * 4;
+            Assert.Equal((byte)255, raw.Data[last]);
+            Assert.Equal((byte)0, raw.Data[last + 1]);
+        }
+        finally
+        {
+            // The desktop is shared by the collection: later tests (OCR of sparse screens) expect the black root back.
+            await SetRootColourAsync("black");
+        }
     }
 
     [Fact]

@@ -98,6 +98,7 @@ public sealed class OcrTests(DesktopFixture desktop, ITestOutputHelper output) :
     {
         // The eval's app-open screen: xcalc with its default (small) font alone on the black 1920x1080 desktop. Read
         // whole, Tesseract takes the window for a picture and recognises nothing.
+        await BlackRootAsync();
         (_, Window calc) = await _apps.StartWithWindowAsync("xcalc", "-geometry", "+838+362");
         Rect frame = calc.Bounds!.Value;
         using Screen shot = await Wait.ForAsync(() => RecognizeScreenUntilAsync("DEG"), "OCR of the whole screen to read xcalc's DEG");
@@ -118,6 +119,7 @@ public sealed class OcrTests(DesktopFixture desktop, ITestOutputHelper output) :
     {
         // The eval's xterm-read-token screen: one light terminal on the black desktop. Read whole, Tesseract drops the
         // words at the window's left edge ("The secret:").
+        await BlackRootAsync();
         (_, Window term) = await _apps.StartWithWindowAsync("xterm", "-geometry", "90x16+40+40", "-fa", "DejaVu Sans Mono", "-fs", "14",
             "-T", "ocr-secret", "-e", "sh", "-c", "echo 'The secret: marble summit'; exec sleep 600");
         Rect frame = term.Bounds!.Value;
@@ -208,6 +210,14 @@ public sealed class OcrTests(DesktopFixture desktop, ITestOutputHelper output) :
         Assert.Equal(8 * 4, up.Length);
         Assert.Equal([10, 10, 10, 58, 153, 200, 200, 200], up.AsSpan(0, 8).ToArray());
         Assert.Equal(up.AsSpan(0, 8).ToArray(), up.AsSpan(24, 8).ToArray());
+    }
+
+    /// <summary>The sparse-screen cases need the black desktop of the evals (the desktop is shared with other tests).</summary>
+    private async Task BlackRootAsync()
+    {
+        var env = new Dictionary<string, string> { ["DISPLAY"] = desktop.Display.DisplayName };
+        CompletedCommand r = await desktop.Computer.Processes.ExecAsync(new ExecCommand(["xsetroot", "-solid", "black"], Environment: env), Wait.Token);
+        Assert.Equal(0, r.ReturnCode);
     }
 
     /// <summary>OCR of the whole 1920x1080 screen (and its pixels) when it lists <paramref name="word"/>, else null.</summary>
