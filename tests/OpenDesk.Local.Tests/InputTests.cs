@@ -170,13 +170,28 @@ public sealed class InputTests(DesktopFixture desktop, ITestOutputHelper output)
 
     private async Task<(Process Shell, Window Window)> StartShellAsync(string title)
     {
+        try
+        {
+            return await StartShellOnceAsync(title, 1);
+        }
+        catch (Exception e) when (e is ShellEndedException or NotFoundException)
+        {
+            // Nothing has been typed yet: the xterm itself ended while starting (seen about once in five full runs of this
+            // project, cause not found; its output is below). That is the fixture app, not the input under test: one more try.
+            output.WriteLine($"{title}: the xterm ended while starting ({e.Message}); output: {_apps.AllOutput()}");
+            return await StartShellOnceAsync(title, 2);
+        }
+    }
+
+    private async Task<(Process Shell, Window Window)> StartShellOnceAsync(string title, int attempt)
+    {
         // A clean bash that has printed its prompt before we type (PROMPT_COMMAND writes the marker just before readline reads).
-        string ready = Path.Combine(_dir, title + ".ready");
+        string ready = Path.Combine(_dir, $"{title}-{attempt}.ready");
         (Process p, Window w) = await _apps.StartWithWindowAsync("xterm", "-u8", "-geometry", "80x20+200+150", "-T", title,
             "-e", "env", "LANG=C.UTF-8", $"PROMPT_COMMAND=touch {ready}", "bash", "--norc", "--noprofile", "-i");
         await Wait.UntilAsync(() => Alive(p) && File.Exists(ready), "the shell to start");
         await Computer.Windows.FocusAsync(w.Id, Wait.Token);
-        await Wait.UntilAsync(async () => (await Computer.Windows.GetFocusedAsync(Wait.Token))?.Id == w.Id, $"{title} to have the focus");
+        await Wait.UntilAsync(async () => Alive(p) && (await Computer.Windows.GetFocusedAsync(Wait.Token))?.Id == w.Id, $"{title} to have the focus");
         return (p, w);
     }
 
