@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using OpenDesk.Core;
 using OpenDesk.Local.Imaging;
+using OpenDesk.Local.Platforms.Linux;
 using OpenDesk.Local.Tests.Desktop;
 
 namespace OpenDesk.Local.Tests;
@@ -49,6 +50,10 @@ public sealed class InputTests(DesktopFixture desktop, ITestOutputHelper output)
     public async Task TypeText_UnicodeNotOnTheKeymap_ArrivesIntact_AndKeymapIsRestored()
     {
         (Process shell, _) = await StartShellAsync("unicode-term");
+
+        // An earlier test's Unicode typing (e.g. into a GTK entry) may still have temporary bindings that its idle timer has
+        // not removed yet: remove them first, so "before" is the keymap without any.
+        ((LinuxInput)Computer.Input).X11.RestoreKeymap();
         string before = await KeymapAsync();
         string file = Path.Combine(_dir, "unicode.txt");
         const string text = "Grüße ✓ Ωmega €5 日本";
@@ -72,8 +77,27 @@ public sealed class InputTests(DesktopFixture desktop, ITestOutputHelper output)
     [Fact]
     public async Task Keys_ChordsAndNamedKeys_AreDelivered()
     {
-        (Process shell, _) = await StartShellAsync("chord-term");
-        string file = Path.Combine(_dir, "chord.txt");
+        try
+        {
+            await ChordScenarioAsync(1);
+        }
+        catch (ShellEndedException e)
+        {
+            // Seen in about 1 of 4 full runs of this project, only right after the Unicode test: the new xterm's bash exits
+            // before it prints its first prompt (its session log has nothing of what was typed), cause not found. A fresh
+            // xterm once more; wrong key delivery would fail the second run the same way.
+            output.WriteLine($"first run: {e.Message}; once more with a new xterm");
+            await ChordScenarioAsync(2);
+        }
+
+        await Assert.ThrowsAsync<InvalidArgumentException>(async () =>
+            await Computer.Input.SendKeyAsync(new KeyEvent(KeyAction.Down, "no_such_key"), Wait.Token));
+    }
+
+    private async Task ChordScenarioAsync(int attempt)
+    {
+        (Process shell, _) = await StartShellAsync($"chord-term-{attempt}");
+        string file = Path.Combine(_dir, $"chord-{attempt}.txt");
 
         // Type the command without its first letter, jump to the line start with ctrl+a, add the letter, then press enter.
         await Computer.Input.TypeTextAsync(new TextInput($"cho chord-ok > {file}", 0), Wait.Token);
@@ -97,9 +121,6 @@ public sealed class InputTests(DesktopFixture desktop, ITestOutputHelper output)
             output.WriteLine("modifiers: " + await ShellOutAsync("xmodmap -pm"));
             throw;
         }
-
-        await Assert.ThrowsAsync<InvalidArgumentException>(async () =>
-            await Computer.Input.SendKeyAsync(new KeyEvent(KeyAction.Down, "no_such_key"), Wait.Token));
     }
 
     [Fact]

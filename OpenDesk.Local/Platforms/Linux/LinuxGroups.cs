@@ -9,6 +9,9 @@ namespace OpenDesk.Local.Platforms.Linux;
 [SupportedOSPlatform("linux")]
 internal sealed class LinuxInput(X11Input input) : IComputerInput
 {
+    /// <summary>The XTEST input behind this group (tests restore its temporary keysym bindings).</summary>
+    internal X11Input X11 => input;
+
     public ValueTask SendPointerAsync(PointerEvent pointerEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pointerEvent);
