@@ -69,6 +69,8 @@ public sealed class OcrTests(DesktopFixture desktop, ITestOutputHelper output) :
         Rect frame = w.Bounds!.Value;
         OcrResult result = await Wait.ForAsync(async () =>
         {
+            // The bounds as they are now: the window manager may still move the window it has just mapped.
+            frame = (await desktop.Computer.Windows.ListAsync(Wait.Token)).FirstOrDefault(x => x.Id == w.Id)?.Bounds ?? frame;
             Pixmap shot = await desktop.Computer.Display.CaptureAsync(new CaptureOptions(Region: frame), Wait.Token);
             OcrResult r = desktop.Computer.Ocr!.Recognize(shot);
             return r.Words.Any(x => x.Text == "OPENDESK") ? r : null;
