@@ -7,12 +7,18 @@ namespace OpenDesk.Testing.Desktop;
 /// <summary>
 /// A real X desktop for tests that cannot reference OpenDesk.Local (e.g. integration tests that start the
 /// <c>opendesk</c> executable): a private Xvfb (default 1920x1080x24) + openbox + a private D-Bus session bus with the
-/// AT-SPI bus launcher. Use it as an xunit fixture (<see cref="IAsyncLifetime"/>). Readiness is awaited by polling
-/// conditions with timeouts (the X socket, <c>wmctrl -m</c>, the a11y bus address), never by fixed sleeps. Every
-/// process it starts, and every app started through <see cref="StartApp"/>, is killed by PID on dispose.
+/// AT-SPI bus launcher. Use it as an xunit fixture (<see cref="IAsyncLifetime"/>). Every readiness wait blocks on the
+/// event itself, with a timeout and a clear error: Xvfb's <c>-displayfd</c> line, dbus-daemon's address line, and X
+/// property events on its own X connection (<see cref="XEventWaiter"/>) for the a11y bus (<c>AT_SPI_BUS</c> on the
+/// root) and for windows (<c>_NET_CLIENT_LIST</c> and titles), and a line openbox's <c>--startup</c> command prints
+/// once openbox is about to enter its main loop.
+/// Every process it starts, every app started through <see cref="StartApp"/>, their descendants and the services
+/// D-Bus activated for it are killed on dispose, which then waits for their exit on process descriptors (pidfd).
 /// </summary>
 public class XvfbDesktop : IAsyncLifetime
 {
+    private const string OpenboxRunning = "opendesk-openbox-running";
+    private static readonly TimeSpan s_disposeTimeout = TimeSpan.FromSeconds(5);
     private readonly List<Process> _processes = [];
     private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal);
 
@@ -67,29 +73,61 @@ public class XvfbDesktop : IAsyncLifetime
         DisplayName = ":" + number.ToString(CultureInfo.InvariantCulture);
         _environment["DISPLAY"] = DisplayName;
 
+        Process? launcher = null;
         if (Which("dbus-daemon") is not null)
         {
             Process bus = Spawn("dbus-daemon", "--session", "--nofork", "--print-address=1", "--nopidfile");
-            string? address = await bus.StandardOutput.ReadLineAsync().WaitAsync(StartTimeout);
+            string? address = await ReadLineAsync(bus, "dbus-daemon");
             if (!string.IsNullOrWhiteSpace(address))
             {
                 DBusSessionAddress = address.Trim();
                 _environment["DBUS_SESSION_BUS_ADDRESS"] = DBusSessionAddress;
                 if (File.Exists("/usr/libexec/at-spi-bus-launcher"))
                 {
-                    _ = Spawn("/usr/libexec/at-spi-bus-launcher", "--launch-immediately");
-                    _ = await PollAsync(async () => (await RunAsync("dbus-send", "--session", "--print-reply", "--dest=org.a11y.Bus", "/org/a11y/bus", "org.a11y.Bus.GetAddress")).Contains("unix:", StringComparison.Ordinal));
+                    // It owns org.a11y.Bus on the session bus, then (with --launch-immediately) starts the a11y bus and
+                    // sets its address as AT_SPI_BUS on the root window, where libatspi looks first. It skips that
+                    // property when WAYLAND_DISPLAY is set, so a Wayland session around the tests must not leak in.
+                    launcher = Spawn(Info("/usr/libexec/at-spi-bus-launcher", ["--launch-immediately"], without: "WAYLAND_DISPLAY"));
                 }
             }
         }
 
-        if (Which("openbox") is not null)
+        // openbox runs its --startup command right before it enters its main loop; the command prints a marker on
+        // openbox's stdout, which is our pipe. Its _NET_SUPPORTING_WM_CHECK (what wmctrl -m reads) is set ~100 ms
+        // earlier, at the start of its set-up: a client that configures a window in between (an xterm does at once)
+        // has that request read during the set-up and left unhandled until the next event reaches openbox, so Xt
+        // waits its 5 s wmTimeout before the window is mapped (seen with strace: openbox read the ConfigureRequest
+        // during set-up, then idled in poll). In shell trials here an xterm started on the WM check stalled 5 s in 6
+        // of 12 starts; started on the marker, in 0 of 12.
+        Process? wm = Which("openbox") is not null ? Spawn("openbox", "--sm-disable", "--startup", "echo " + OpenboxRunning) : null;
+        Task? services = launcher is null ? null
+            : Task.Factory.StartNew(() => WaitForA11yBus(launcher), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        try
         {
-            _ = Spawn("openbox", "--sm-disable");
-            if (Which("wmctrl") is not null)
+            if (wm is not null)
             {
-                _ = await PollAsync(async () => (await RunAsync("wmctrl", "-m")).Contains("Openbox", StringComparison.Ordinal));
+                await WaitForOpenboxAsync(wm);
             }
+
+            if (services is not null)
+            {
+                await services;
+            }
+        }
+        catch
+        {
+            // Leave nothing running behind a failed start (a fixture whose InitializeAsync throws may not be disposed).
+            // Killing Xvfb also ends a still-running a11y wait (its X connection breaks); its error is not the cause.
+            try
+            {
+                Stop();
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            _ = services?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw;
         }
     }
 
@@ -98,26 +136,50 @@ public class XvfbDesktop : IAsyncLifetime
     /// <param name="args">Its arguments.</param>
     public Process StartApp(string file, params string[] args) => Spawn(file, args);
 
-    /// <summary>Waits until <c>wmctrl -l</c> lists a window whose title contains <paramref name="title"/>; returns its id (hex).</summary>
+    /// <summary>
+    /// Waits until the window manager lists (in <c>_NET_CLIENT_LIST</c>, what <c>wmctrl -l</c> shows) a window whose
+    /// title contains <paramref name="title"/>; returns its id as <c>wmctrl</c> prints it (<c>0x</c> + 8 hex digits).
+    /// Blocks on X events (the client list and the titles changing), not on a timer.
+    /// </summary>
     /// <param name="title">Part of the title.</param>
-    /// <param name="timeout">The longest wait (default 15 s).</param>
-    public async Task<string> WaitForWindowAsync(string title, TimeSpan? timeout = null)
+    /// <param name="timeout">The longest wait (default <see cref="StartTimeout"/>).</param>
+    /// <exception cref="TimeoutException">No such window appeared in time; the message lists the titles there were.</exception>
+    public Task<string> WaitForWindowAsync(string title, TimeSpan? timeout = null)
     {
-        string? id = null;
-        bool found = await PollAsync(async () =>
+        ArgumentNullException.ThrowIfNull(title);
+        if (DisplayName.Length == 0)
         {
-            foreach (string line in (await RunAsync("wmctrl", "-l")).Split('\n'))
+            throw new InvalidOperationException("The desktop is not started (call InitializeAsync first).");
+        }
+
+        TimeSpan limit = timeout ?? StartTimeout;
+        return Task.Factory.StartNew(() =>
+        {
+            using XEventWaiter x = XEventWaiter.Open(DisplayName);
+            uint found = 0;
+            List<string> titles = [];
+            bool Listed()
             {
-                if (line.Contains(title, StringComparison.Ordinal))
+                titles.Clear();
+                foreach (uint w in x.GetWindows(x.Root, "_NET_CLIENT_LIST"))
                 {
-                    id = line.Split(' ', 2)[0];
-                    return true;
+                    x.Watch(w);
+                    string? t = x.GetTitle(w);
+                    titles.Add(t ?? "(no title)");
+                    if (t is not null && t.Contains(title, StringComparison.Ordinal))
+                    {
+                        found = w;
+                        return true;
+                    }
                 }
+
+                return false;
             }
 
-            return false;
-        }, timeout);
-        return found && id is not null ? id : throw new TimeoutException($"No window titled '{title}' appeared on {DisplayName}.");
+            return x.WaitUntil(Listed, limit, [], out _) == XEventWaiter.Outcome.Met
+                ? XEventWaiter.Hex(found)
+                : throw new TimeoutException($"No window titled '{title}' appeared on {DisplayName} within {Seconds(limit)} s (windows: {(titles.Count == 0 ? "none" : string.Join(", ", titles.Select(t => "'" + t + "'")))}).");
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Runs a helper (e.g. <c>xdotool</c>) against this desktop and returns its stdout.</summary>
@@ -137,6 +199,15 @@ public class XvfbDesktop : IAsyncLifetime
     /// <inheritdoc />
     public virtual ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
+        Stop();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Kills everything of this desktop and waits for the exits.</summary>
+    /// <exception cref="InvalidOperationException">Some process was still running 5 s after SIGKILL.</exception>
+    private void Stop()
+    {
         var pids = _processes.Where(p => !HasExited(p)).Select(p => p.Id).ToList();
         var all = new List<int>(pids);
         all.AddRange(Descendants(pids));
@@ -151,7 +222,67 @@ public class XvfbDesktop : IAsyncLifetime
             all.AddRange(WithEnvironment("DISPLAY=" + DisplayName).Where(pid => ParentOf(pid) is 1 || all.Contains(pid)));
         }
 
-        foreach (int pid in all.Distinct().Reverse())
+        List<int> targets = [.. all.Distinct().Reverse()];
+        List<int> survivors = ProcessDescriptor.IsSupported ? KillAndWait(targets, s_disposeTimeout) : KillAndWaitWithoutPidfd(targets, s_disposeTimeout);
+
+        foreach (Process p in _processes)
+        {
+            try
+            {
+                // Our own children: .NET reaps them, so this is an exit event too (they are dead by now; it returns at once).
+                p.WaitForExit(5000);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            p.Dispose();
+        }
+
+        _processes.Clear();
+        if (survivors.Count > 0)
+        {
+            throw new InvalidOperationException($"Processes of the desktop {DisplayName} were still running {Seconds(s_disposeTimeout)} s after SIGKILL: {string.Join(", ", survivors.Select(Describe))}.");
+        }
+    }
+
+    /// <summary>Opens a process descriptor for each pid first (so a signal can never reach a process that reused the
+    /// pid), sends SIGKILL through it, then blocks in poll(2) until every descriptor reports the exit.</summary>
+    private static List<int> KillAndWait(List<int> pids, TimeSpan timeout)
+    {
+        var processes = new List<ProcessDescriptor>();
+        try
+        {
+            foreach (int pid in pids)
+            {
+                ProcessDescriptor? d = ProcessDescriptor.Open(pid);
+                if (d is not null)
+                {
+                    processes.Add(d);
+                    d.Kill();
+                }
+            }
+
+            return [.. ProcessDescriptor.WaitForExit(processes, timeout).Select(d => d.Pid)];
+        }
+        finally
+        {
+            foreach (ProcessDescriptor d in processes)
+            {
+                d.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Only for kernels before 5.3 or sandboxes that refuse pidfd_open: Linux then offers no exit event for a process
+    /// that is not our child (waitpid needs a child; D-Bus-activated services are reparented to init, which here does
+    /// not reap, so they stay zombies and Process.WaitForExit never returns). This fallback re-reads /proc/pid/stat
+    /// until each process is a zombie or gone, bounded by the timeout. It is not used where pidfd_open works.
+    /// </summary>
+    private static List<int> KillAndWaitWithoutPidfd(List<int> pids, TimeSpan timeout)
+    {
+        foreach (int pid in pids)
         {
             try
             {
@@ -166,33 +297,72 @@ public class XvfbDesktop : IAsyncLifetime
             }
         }
 
-        foreach (Process p in _processes)
-        {
-            try
-            {
-                p.WaitForExit(5000);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-
-            p.Dispose();
-        }
-
-        _processes.Clear();
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(5) && all.Any(IsRunning))
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout && pids.Any(IsRunning))
         {
             Thread.Sleep(20);
         }
 
-        GC.SuppressFinalize(this);
-        return ValueTask.CompletedTask;
+        return [.. pids.Where(IsRunning)];
     }
 
-    private Process Spawn(string file, params string[] args)
+    /// <summary>Waits for the AT_SPI_BUS property on the root window (X events, on this thread), or the launcher's exit.</summary>
+    private void WaitForA11yBus(Process launcher)
     {
-        Process p = Process.Start(Info(file, args)) ?? throw new InvalidOperationException($"Could not start {file}.");
+        using XEventWaiter x = XEventWaiter.Open(DisplayName);
+        WaitFor(x, launcher, "the AT-SPI bus launcher to publish the a11y bus (AT_SPI_BUS on the root window)", () =>
+            x.GetText(x.Root, "AT_SPI_BUS")?.Contains("unix:", StringComparison.Ordinal) == true);
+    }
+
+    /// <summary>Reads openbox's stdout until its --startup command's marker line: it enters its main loop next.</summary>
+    private async Task WaitForOpenboxAsync(Process openbox)
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        try
+        {
+            while (await openbox.StandardOutput.ReadLineAsync(timeout.Token) is string line)
+            {
+                if (line == OpenboxRunning)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Waiting for openbox to start on {DisplayName}: not done within {Seconds(StartTimeout)} s.");
+        }
+
+        // End of its stdout: openbox exited.
+        _ = openbox.WaitForExit(5000);
+        throw new InvalidOperationException($"Waiting for openbox to start on {DisplayName}: it exited{(HasExited(openbox) ? " with code " + openbox.ExitCode.ToString(CultureInfo.InvariantCulture) : string.Empty)} first.");
+    }
+
+    private void WaitFor(XEventWaiter x, Process process, string what, Func<bool> condition)
+    {
+        // The process's descriptor is polled with the X connection, so its exit ends the wait at once. Without pidfd
+        // support only the timeout ends a wait for a condition that will never hold.
+        using ProcessDescriptor? d = ProcessDescriptor.IsSupported ? ProcessDescriptor.Open(process.Id) : null;
+        XEventWaiter.Outcome outcome = ProcessDescriptor.IsSupported && d is null
+            ? (condition() ? XEventWaiter.Outcome.Met : XEventWaiter.Outcome.ProcessExited) // gone already (ESRCH)
+            : x.WaitUntil(condition, StartTimeout, d is null ? [] : [d], out _);
+        switch (outcome)
+        {
+            case XEventWaiter.Outcome.Met:
+                return;
+            case XEventWaiter.Outcome.ProcessExited:
+                _ = process.WaitForExit(5000);
+                throw new InvalidOperationException($"Waiting for {what} on {DisplayName}: {process.StartInfo.FileName} exited{(HasExited(process) ? " with code " + process.ExitCode.ToString(CultureInfo.InvariantCulture) : string.Empty)} first.");
+            default:
+                throw new TimeoutException($"Waiting for {what} on {DisplayName}: not done within {Seconds(StartTimeout)} s.");
+        }
+    }
+
+    private Process Spawn(string file, params string[] args) => Spawn(Info(file, args));
+
+    private Process Spawn(ProcessStartInfo info)
+    {
+        Process p = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {info.FileName}.");
         _processes.Add(p);
         p.StandardInput.Close();
         p.ErrorDataReceived += static (_, _) => { };
@@ -200,7 +370,7 @@ public class XvfbDesktop : IAsyncLifetime
         return p;
     }
 
-    private ProcessStartInfo Info(string file, string[] args)
+    private ProcessStartInfo Info(string file, string[] args, string? without = null)
     {
         var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in args)
@@ -213,23 +383,38 @@ public class XvfbDesktop : IAsyncLifetime
             psi.Environment[k] = v;
         }
 
+        if (without is not null)
+        {
+            _ = psi.Environment.Remove(without);
+        }
+
         return psi;
     }
 
-    private async Task<bool> PollAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
+    private async Task<string?> ReadLineAsync(Process p, string what)
     {
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < (timeout ?? StartTimeout))
+        try
         {
-            if (await condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(20);
+            return await p.StandardOutput.ReadLineAsync().WaitAsync(StartTimeout);
         }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{what} printed no address within {Seconds(StartTimeout)} s.");
+        }
+    }
 
-        return await condition();
+    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+
+    private static string Describe(int pid)
+    {
+        try
+        {
+            return $"{pid} ({File.ReadAllText($"/proc/{pid}/comm").Trim()})";
+        }
+        catch (IOException)
+        {
+            return pid.ToString(CultureInfo.InvariantCulture);
+        }
     }
 
     private static bool HasExited(Process p)
