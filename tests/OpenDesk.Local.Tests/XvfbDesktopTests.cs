@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using OpenDesk.Local.Platforms.Linux;
 using OpenDesk.Local.Tests.Desktop;
 using OpenDesk.Testing.Desktop;
@@ -34,6 +36,41 @@ public sealed class XvfbDesktopTests
         }
 
         Assert.All(pids, pid => Assert.False(ProcessTree.IsAlive(pid), $"pid {pid} still alive"));
+    }
+
+    [Fact]
+    public async Task XvfbDesktop_IsReadyWhenStarted_FollowsTitleChanges_AndTimesOutClearly()
+    {
+        DesktopFixture.RequireDesktop();
+        var desktop = new XvfbDesktop { Width = 640, Height = 480 };
+        try
+        {
+            await desktop.InitializeAsync();
+
+            // Started means: the a11y bus address is on the root window (where libatspi reads it) and the launcher
+            // already answers for it on the session bus; the window manager names itself.
+            string property = await desktop.RunAsync("xprop", "-root", "AT_SPI_BUS");
+            string reply = await desktop.RunAsync("dbus-send", "--session", "--print-reply", "--dest=org.a11y.Bus", "/org/a11y/bus", "org.a11y.Bus.GetAddress");
+            string address = Assert.Single(Regex.Matches(reply, "\"(unix:[^\"]+)\"").Select(m => m.Groups[1].Value));
+            Assert.Contains("\"" + address + "\"", property, StringComparison.Ordinal);
+            Assert.Contains("Openbox", await desktop.RunAsync("wmctrl", "-m"), StringComparison.Ordinal);
+
+            // A window found by a title it gets only after it is listed (a PropertyNotify on the window, not on the root).
+            _ = desktop.StartApp("xterm", "-T", "first-title");
+            string id = await desktop.WaitForWindowAsync("first-title");
+            Task<string> renamed = desktop.WaitForWindowAsync("second-title");
+            _ = await desktop.RunAsync("xdotool", "set_window", "--name", "second-title", Convert.ToUInt64(id, 16).ToString(CultureInfo.InvariantCulture));
+            Assert.Equal(id, await renamed);
+
+            // A window that never comes: a TimeoutException that names the title and the windows there were.
+            TimeoutException e = await Assert.ThrowsAsync<TimeoutException>(() => desktop.WaitForWindowAsync("no-such-window", TimeSpan.FromMilliseconds(200)));
+            Assert.Contains("'no-such-window'", e.Message, StringComparison.Ordinal);
+            Assert.Contains("'second-title'", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await desktop.DisposeAsync();
+        }
     }
 
     [Fact]
