@@ -5,25 +5,19 @@ using OpenDesk.Local.Tests.Desktop;
 namespace OpenDesk.Local.Tests;
 
 /// <summary>AT-SPI with zenity (GTK 3) on the private accessibility bus of the test desktop.</summary>
-public sealed class AccessibilityTests(DesktopFixture desktop, ITestOutputHelper output) : IAsyncLifetime
+public sealed class AccessibilityTests(DesktopFixture desktop, ITestOutputHelper output) : DesktopTest(desktop)
 {
-    private readonly TestApps _apps = new(desktop);
-
-    private IComputer Computer => desktop.Computer;
-
-    public async ValueTask InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
-        DesktopFixture.RequireDesktop();
+        await base.InitializeAsync();
         CapabilityManifest m = await Computer.GetCapabilitiesAsync(Wait.Token);
-        Assert.True(m.Has(Capability.UiTree), desktop.Computer.UnavailableReasons.GetValueOrDefault("ui.tree"));
+        Assert.True(m.Has(Capability.UiTree), Desktop.Computer.UnavailableReasons.GetValueOrDefault("ui.tree"));
     }
-
-    public ValueTask DisposeAsync() => _apps.DisposeAsync();
 
     [Fact]
     public async Task Tree_OfAZenityEntry_HasRolesNamesAndDesktopBounds()
     {
-        (_, Window w) = await _apps.StartWithWindowAsync("zenity", "--entry", "--title", "OpenDesk AT-SPI", "--text", "Type here");
+        (_, Window w) = await Apps.StartWithWindowAsync("zenity", "--entry", "--title", "OpenDesk AT-SPI", "--text", "Type here");
         await Computer.Windows.FocusAsync(w.Id, Wait.Token);
         UIElement tree = await TreeWhenAsync(new UITreeQuery(WindowId: w.Id),
             t => t.DescendantsAndSelf().Any(e => e.Role == "push button" && e.Name == "OK") && t.DescendantsAndSelf().Any(e => e.Role == "text" && e.Focused));
@@ -55,7 +49,7 @@ public sealed class AccessibilityTests(DesktopFixture desktop, ITestOutputHelper
     [Fact]
     public async Task TypedUnicode_InAGtkEntry_IsReadBackThroughAtspi_ThenSetValueAndClickOk()
     {
-        (Process zenity, Window w) = await _apps.StartWithWindowAsync("zenity", "--entry", "--title", "Unicode entry", "--text", "Type");
+        (Process zenity, Window w) = await Apps.StartWithWindowAsync("zenity", "--entry", "--title", "Unicode entry", "--text", "Type");
         await Computer.Windows.FocusAsync(w.Id, Wait.Token);
         var query = new UITreeQuery(WindowId: w.Id);
         await TreeWhenAsync(query, t => t.DescendantsAndSelf().Any(e => e.Role == "text" && e.Focused));
@@ -75,7 +69,7 @@ public sealed class AccessibilityTests(DesktopFixture desktop, ITestOutputHelper
         await Wait.UntilAsync(() => zenity.HasExited, "zenity to exit after OK");
         zenity.WaitForExit();
         Assert.Equal(0, zenity.ExitCode);
-        Assert.Equal("set via AT-SPI ✓", _apps.Output(zenity).Trim());
+        Assert.Equal("set via AT-SPI ✓", Apps.Output(zenity).Trim());
 
         // The element is gone with its app.
         await Assert.ThrowsAsync<NotFoundException>(async () => await Computer.UI.PerformActionAsync(ok, UIActions.Click, null, Wait.Token));
@@ -84,7 +78,7 @@ public sealed class AccessibilityTests(DesktopFixture desktop, ITestOutputHelper
     [Fact]
     public async Task XTestClick_AtAtspiBounds_PressesTheRightButton()
     {
-        (Process zenity, Window w) = await _apps.StartWithWindowAsync("zenity", "--question", "--title", "Click test", "--text", "Proceed?");
+        (Process zenity, Window w) = await Apps.StartWithWindowAsync("zenity", "--question", "--title", "Click test", "--text", "Proceed?");
         UIElement tree = await TreeWhenAsync(new UITreeQuery(WindowId: w.Id), t => t.DescendantsAndSelf().Any(e => e.Role == "push button" && e.Name == "Yes"));
         Rect yes = tree.DescendantsAndSelf().Single(e => e.Role == "push button" && e.Name == "Yes").Bounds!.Value;
         await Computer.Input.SendPointerAsync(new PointerEvent(PointerAction.Move, yes.Center), Wait.Token);
@@ -99,7 +93,7 @@ public sealed class AccessibilityTests(DesktopFixture desktop, ITestOutputHelper
     public async Task Tree_OfABigList_HitsTheNodeAndTimeBudgets_AndSaysPartial()
     {
         string[] rows = Enumerable.Range(0, 1500).SelectMany(i => new[] { $"item {i}", $"value {i}" }).ToArray();
-        (_, Window w) = await _apps.StartWithWindowAsync("zenity", ["--list", "--title", "Big list", "--width", "600", "--height", "500", "--column", "Name", "--column", "Value", .. rows]);
+        (_, Window w) = await Apps.StartWithWindowAsync("zenity", ["--list", "--title", "Big list", "--width", "600", "--height", "500", "--column", "Name", "--column", "Value", .. rows]);
         var query = new UITreeQuery(WindowId: w.Id, MaxDepth: 50);
         await TreeWhenAsync(query with { MaxNodes = 100 }, t => t.Metadata["partial"] is true);
 
@@ -128,7 +122,7 @@ public sealed class AccessibilityTests(DesktopFixture desktop, ITestOutputHelper
     [Fact]
     public async Task Tree_OfAnAppWithoutAccessibility_IsNotFound()
     {
-        (_, Window w) = await _apps.StartWithWindowAsync("xclock", "-geometry", "100x100+10+10");
+        (_, Window w) = await Apps.StartWithWindowAsync("xclock", "-geometry", "100x100+10+10");
         await Assert.ThrowsAsync<NotFoundException>(async () => await Computer.UI.GetTreeAsync(new UITreeQuery(WindowId: w.Id), Wait.Token));
     }
 

@@ -9,26 +9,9 @@ using SkiaSharp;
 namespace OpenDesk.Local.Tests;
 
 /// <summary>Clipboard round trips with <c>xclip</c> as the other application.</summary>
-public sealed class ClipboardTests(DesktopFixture desktop) : IAsyncLifetime
+public sealed class ClipboardTests(DesktopFixture desktop) : DesktopTest(desktop)
 {
-    private readonly TestApps _apps = new(desktop);
-    private readonly string _dir = Directory.CreateTempSubdirectory("od-clip-").FullName;
-
-    private IComputer Computer => desktop.Computer;
-
-    private X11Clipboard X11 => (X11Clipboard)desktop.Computer.Clipboard;
-
-    public ValueTask InitializeAsync()
-    {
-        DesktopFixture.RequireDesktop();
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _apps.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    private X11Clipboard X11 => (X11Clipboard)Desktop.Computer.Clipboard;
 
     [Fact]
     public async Task Write_Text_IsServedToXclip()
@@ -44,9 +27,9 @@ public sealed class ClipboardTests(DesktopFixture desktop) : IAsyncLifetime
     [Fact]
     public async Task Read_TextOwnedByXclip()
     {
-        string file = Path.Combine(_dir, "in.txt");
+        string file = Path.Combine(TempDir, "in.txt");
         await File.WriteAllTextAsync(file, "from xclip: Ωmega ✓");
-        Process xclip = _apps.Start("xclip", "-quiet", "-selection", "clipboard", "-i", file);
+        Process xclip = Apps.Start("xclip", "-quiet", "-selection", "clipboard", "-i", file);
         await Wait.UntilAsync(async () => (await Computer.Clipboard.ReadAsync(Wait.Token)).GetText() == "from xclip: Ωmega ✓", "xclip's text on the clipboard");
         Assert.False(xclip.HasExited);
     }
@@ -55,9 +38,9 @@ public sealed class ClipboardTests(DesktopFixture desktop) : IAsyncLifetime
     public async Task ImagePng_RoundTripsBothWays()
     {
         byte[] png = MakePng();
-        string file = Path.Combine(_dir, "in.png");
+        string file = Path.Combine(TempDir, "in.png");
         await File.WriteAllBytesAsync(file, png);
-        _apps.Start("xclip", "-quiet", "-selection", "clipboard", "-t", "image/png", "-i", file);
+        Apps.Start("xclip", "-quiet", "-selection", "clipboard", "-t", "image/png", "-i", file);
         ClipboardContents read = await Wait.ForAsync(async () =>
         {
             ClipboardContents c = await Computer.Clipboard.ReadAsync(Wait.Token);
@@ -67,8 +50,8 @@ public sealed class ClipboardTests(DesktopFixture desktop) : IAsyncLifetime
 
         // Now we own it: text and PNG together; xclip reads the PNG back byte for byte.
         await Computer.Clipboard.WriteAsync(new ClipboardContents([new ClipboardEntry(ClipboardContents.TextMimeType, "caption"u8.ToArray()), new ClipboardEntry("image/png", png)]), Wait.Token);
-        string outFile = Path.Combine(_dir, "out.png");
-        CompletedCommand r = await Computer.Processes.ShellAsync(new ShellCommand($"xclip -o -selection clipboard -t image/png > {outFile}", Environment: Env()), Wait.Token);
+        string outFile = Path.Combine(TempDir, "out.png");
+        CompletedCommand r = await Computer.Processes.ShellAsync(new ShellCommand($"xclip -o -selection clipboard -t image/png > {outFile}", Environment: DisplayEnv()), Wait.Token);
         Assert.Equal(0, r.ReturnCode);
         Assert.Equal(png, await File.ReadAllBytesAsync(outFile));
         Assert.Equal("caption", await XclipOutAsync());
@@ -79,10 +62,10 @@ public sealed class ClipboardTests(DesktopFixture desktop) : IAsyncLifetime
     {
         // 4.8 MB: xclip serves anything larger than a quarter of the extended request limit (1 MiB on Xvfb) with INCR.
         string big = BigText(300_000);
-        string file = Path.Combine(_dir, "big.txt");
+        string file = Path.Combine(TempDir, "big.txt");
         await File.WriteAllTextAsync(file, big);
         int incrBefore = X11.IncrTransfersRead;
-        _apps.Start("xclip", "-quiet", "-selection", "clipboard", "-i", file);
+        Apps.Start("xclip", "-quiet", "-selection", "clipboard", "-i", file);
         await Wait.UntilAsync(async () => (await Computer.Clipboard.ReadAsync(Wait.Token)).GetText() is { Length: > 0 } t && t == big, "the large text");
         Assert.True(X11.IncrTransfersRead > incrBefore, "the text was read through INCR");
     }
@@ -94,8 +77,8 @@ public sealed class ClipboardTests(DesktopFixture desktop) : IAsyncLifetime
         string big = BigText(300_000);
         int incrBefore = X11.IncrTransfersServed;
         await Computer.Clipboard.WriteAsync(ClipboardContents.FromText(big), Wait.Token);
-        string outFile = Path.Combine(_dir, "big-out.txt");
-        CompletedCommand r = await Computer.Processes.ShellAsync(new ShellCommand($"xclip -o -selection clipboard > {outFile}", Environment: Env()), Wait.Token);
+        string outFile = Path.Combine(TempDir, "big-out.txt");
+        CompletedCommand r = await Computer.Processes.ShellAsync(new ShellCommand($"xclip -o -selection clipboard > {outFile}", Environment: DisplayEnv()), Wait.Token);
         Assert.True(r.ReturnCode == 0, Encoding.UTF8.GetString(r.Stderr));
         string read = await File.ReadAllTextAsync(outFile, Encoding.UTF8);
         Assert.Equal(big.Length, read.Length);
@@ -120,7 +103,7 @@ public sealed class ClipboardTests(DesktopFixture desktop) : IAsyncLifetime
         try
         {
             // A raw X client asks for the text and then never deletes the INCR property: the transfer stalls.
-            using X11Connection x = X11Connection.TryOpen(desktop.Display.DisplayName) ?? throw new InvalidOperationException("no X connection");
+            using X11Connection x = X11Connection.TryOpen(Desktop.Display.DisplayName) ?? throw new InvalidOperationException("no X connection");
             nuint window, property = x.Atom("STALLED");
             lock (x.Gate)
             {
@@ -148,8 +131,8 @@ public sealed class ClipboardTests(DesktopFixture desktop) : IAsyncLifetime
         }
 
         // The clipboard still serves the whole text to a requestor that takes part.
-        string outFile = Path.Combine(_dir, "after-stall.txt");
-        CompletedCommand r = await Computer.Processes.ShellAsync(new ShellCommand($"xclip -o -selection clipboard > {outFile}", Environment: Env()), Wait.Token);
+        string outFile = Path.Combine(TempDir, "after-stall.txt");
+        CompletedCommand r = await Computer.Processes.ShellAsync(new ShellCommand($"xclip -o -selection clipboard > {outFile}", Environment: DisplayEnv()), Wait.Token);
         Assert.True(r.ReturnCode == 0, Encoding.UTF8.GetString(r.Stderr));
         Assert.True(big == await File.ReadAllTextAsync(outFile, Encoding.UTF8), "xclip read the same text");
         Assert.Equal(served + 1, clipboard.IncrTransfersServed);
@@ -183,10 +166,9 @@ public sealed class ClipboardTests(DesktopFixture desktop) : IAsyncLifetime
 
     private async Task<string> XclipOutAsync(params string[] extra)
     {
-        CompletedCommand r = await Computer.Processes.ExecAsync(new ExecCommand(["xclip", "-o", "-selection", "clipboard", .. extra], Environment: Env()), Wait.Token);
+        CompletedCommand r = await Computer.Processes.ExecAsync(new ExecCommand(["xclip", "-o", "-selection", "clipboard", .. extra], Environment: DisplayEnv()), Wait.Token);
         Assert.True(r.ReturnCode == 0, Encoding.UTF8.GetString(r.Stderr));
         return Encoding.UTF8.GetString(r.Stdout);
     }
 
-    private Dictionary<string, string> Env() => new() { ["DISPLAY"] = desktop.Display.DisplayName };
 }

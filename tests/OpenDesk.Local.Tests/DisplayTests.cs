@@ -6,26 +6,14 @@ using SkiaSharp;
 
 namespace OpenDesk.Local.Tests;
 
-public sealed class DisplayTests(DesktopFixture desktop, ITestOutputHelper output) : IAsyncLifetime
+public sealed class DisplayTests(DesktopFixture desktop, ITestOutputHelper output) : DesktopTest(desktop)
 {
-    private readonly TestApps _apps = new(desktop);
-
-    private IComputer Computer => desktop.Computer;
-
-    public ValueTask InitializeAsync()
-    {
-        DesktopFixture.RequireDesktop();
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => _apps.DisposeAsync();
-
     [Fact]
     public async Task Manifest_AdvertisesWhatWorks_WithCaptureExtensionLimits()
     {
         CapabilityManifest m = await Computer.GetCapabilitiesAsync(Wait.Token);
         output.WriteLine(string.Join(", ", m.Capabilities));
-        foreach (var kv in desktop.Computer.UnavailableReasons)
+        foreach (var kv in Desktop.Computer.UnavailableReasons)
         {
             output.WriteLine($"unavailable {kv.Key}: {kv.Value}");
         }
@@ -44,7 +32,7 @@ public sealed class DisplayTests(DesktopFixture desktop, ITestOutputHelper outpu
         Assert.Equal(30, m.GetLimit(Capability.DisplayStream, "max_fps"));
         Assert.Equal(true, m.GetLimit(Capability.DisplayCapture, "max_size"));
         Assert.Contains("jpeg", (string[])m.GetLimit(Capability.DisplayCapture, "encode")!);
-        Assert.Equal(desktop.Display.DisplayName, m.GetLimit(Capability.DisplayCapture, "x11_display"));
+        Assert.Equal(Desktop.Display.DisplayName, m.GetLimit(Capability.DisplayCapture, "x11_display"));
         Assert.Equal(true, m.GetLimit(Capability.DisplayCapture, "shm"));
     }
 
@@ -68,7 +56,7 @@ public sealed class DisplayTests(DesktopFixture desktop, ITestOutputHelper outpu
         await SetRootColourAsync("#102030");
         try
         {
-            (_, Window red) = await _apps.StartWithWindowAsync("xterm", "-bg", "#FF0000", "-fg", "#FF0000", "-geometry", "40x10+600+300", "-T", "red-pattern");
+            (_, Window red) = await Apps.StartWithWindowAsync("xterm", "-bg", "#FF0000", "-fg", "#FF0000", "-geometry", "40x10+600+300", "-T", "red-pattern");
             Rect b = red.Bounds!.Value;
 
             // Wait until the server has painted the xterm (capture is of the framebuffer).
@@ -128,15 +116,15 @@ public sealed class DisplayTests(DesktopFixture desktop, ITestOutputHelper outpu
     [Fact]
     public async Task Fingerprint_SeesOneCharacterChange_AndSettles()
     {
-        (Process _, Window w) = await _apps.StartWithWindowAsync("xterm", "-geometry", "40x5+100+100", "-T", "fp-term");
+        (Process _, Window w) = await Apps.StartWithWindowAsync("xterm", "-geometry", "40x5+100+100", "-T", "fp-term");
         await Computer.Windows.FocusAsync(w.Id, Wait.Token);
         await Wait.UntilAsync(async () => (await Computer.Windows.GetFocusedAsync(Wait.Token))?.Id == w.Id, "xterm focus");
-        SettleResult settled = await desktop.Computer.WaitForSettleAsync(null, TimeSpan.FromSeconds(5));
+        SettleResult settled = await Desktop.Computer.WaitForSettleAsync(null, TimeSpan.FromSeconds(5));
         Assert.True(settled.Stable, $"not stable after {settled.Elapsed}");
-        ScreenFingerprint before = desktop.Computer.GetFingerprint();
-        Assert.Equal(before, desktop.Computer.GetFingerprint());
+        ScreenFingerprint before = Desktop.Computer.GetFingerprint();
+        Assert.Equal(before, Desktop.Computer.GetFingerprint());
         await Computer.Input.TypeTextAsync(new TextInput("x", 0), Wait.Token);
-        SettleResult after = await desktop.Computer.WaitForSettleAsync(before, TimeSpan.FromSeconds(5));
+        SettleResult after = await Desktop.Computer.WaitForSettleAsync(before, TimeSpan.FromSeconds(5));
         Assert.True(after.Changed, $"no change seen after typing (stable={after.Stable}, {after.Elapsed})");
         double diff = after.Last.Difference(before);
         output.WriteLine($"diff {diff:P3}, area {after.Last.ChangedArea(before)}");
@@ -146,7 +134,7 @@ public sealed class DisplayTests(DesktopFixture desktop, ITestOutputHelper outpu
 
         // Encoded images fingerprint too (PNG is lossless: same pixels, same fingerprint).
         Pixmap png = await Computer.Display.CaptureAsync(CaptureOptions.Default, Wait.Token);
-        ScreenFingerprint live = desktop.Computer.GetFingerprint(), decoded = ScreenFingerprint.FromPixmap(png);
+        ScreenFingerprint live = Desktop.Computer.GetFingerprint(), decoded = ScreenFingerprint.FromPixmap(png);
         output.WriteLine($"png vs live: {decoded.Difference(live):P3} {decoded.ChangedArea(live)}");
         Assert.Equal(live, decoded);
     }
@@ -195,8 +183,7 @@ public sealed class DisplayTests(DesktopFixture desktop, ITestOutputHelper outpu
 
     private async Task SetRootColourAsync(string colour)
     {
-        var env = new Dictionary<string, string> { ["DISPLAY"] = desktop.Display.DisplayName };
-        CompletedCommand r = await Computer.Processes.ExecAsync(new ExecCommand(["xsetroot", "-solid", colour], Environment: env), Wait.Token);
+        CompletedCommand r = await Computer.Processes.ExecAsync(new ExecCommand(["xsetroot", "-solid", colour], Environment: DisplayEnv()), Wait.Token);
         Assert.Equal(0, r.ReturnCode);
     }
 }

@@ -5,20 +5,12 @@ using OpenDesk.Local.Tests.Desktop;
 namespace OpenDesk.Local.Tests;
 
 /// <summary>The input connection selects no events, yet every keymap change sends it some: they must not pile up.</summary>
-public sealed class KeymapEventsTests(DesktopFixture desktop) : IAsyncLifetime
+public sealed class KeymapEventsTests(DesktopFixture desktop) : DesktopTest(desktop)
 {
-    public ValueTask InitializeAsync()
-    {
-        DesktopFixture.RequireDesktop();
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
     [Fact]
     public async Task TemporaryKeysymBindings_LeaveNoEventsQueued()
     {
-        using X11Connection x = X11Connection.TryOpen(desktop.Display.DisplayName) ?? throw new InvalidOperationException("no X connection");
+        using X11Connection x = X11Connection.TryOpen(Desktop.Display.DisplayName) ?? throw new InvalidOperationException("no X connection");
         using var input = new X11Input(x);
 
         // Nothing has the focus after the previous tests' apps are gone; the characters are not on the keymap, so each

@@ -5,18 +5,13 @@ using SkiaSharp;
 
 namespace OpenDesk.Local.Tests;
 
-public sealed class OcrTests(DesktopFixture desktop, ITestOutputHelper output) : IAsyncLifetime
+public sealed class OcrTests(DesktopFixture desktop, ITestOutputHelper output) : DesktopTest(desktop)
 {
-    private readonly TestApps _apps = new(desktop);
-
-    public ValueTask InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
-        DesktopFixture.RequireDesktop();
+        await base.InitializeAsync();
         Assert.True(TesseractOcr.IsAvailable, TesseractOcr.UnavailableReason);
-        return ValueTask.CompletedTask;
     }
-
-    public ValueTask DisposeAsync() => _apps.DisposeAsync();
 
     [Fact]
     public void Recognize_RenderedLine_ReadsTextWithWordBoxesWhereTheyWereDrawn()
@@ -63,16 +58,16 @@ public sealed class OcrTests(DesktopFixture desktop, ITestOutputHelper output) :
     [Fact]
     public async Task Recognize_XtermLineOnTheScreen_WithBoxesInsideTheWindow()
     {
-        (_, Window w) = await _apps.StartWithWindowAsync("xterm", "-geometry", "60x8+300+200", "-fa", "DejaVu Sans Mono", "-fs", "14",
+        (_, Window w) = await Apps.StartWithWindowAsync("xterm", "-geometry", "60x8+300+200", "-fa", "DejaVu Sans Mono", "-fs", "14",
             "-T", "ocr-term", "-e", "sh", "-c", "echo HELLO OPENDESK 2026; echo The quick brown fox; exec sleep 600");
-        Assert.NotNull(desktop.Computer.Ocr);
+        Assert.NotNull(Desktop.Computer.Ocr);
         Rect frame = w.Bounds!.Value;
         OcrResult result = await Wait.ForAsync(async () =>
         {
             // The bounds as they are now: the window manager may still move the window it has just mapped.
-            frame = (await desktop.Computer.Windows.ListAsync(Wait.Token)).FirstOrDefault(x => x.Id == w.Id)?.Bounds ?? frame;
-            Pixmap shot = await desktop.Computer.Display.CaptureAsync(new CaptureOptions(Region: frame), Wait.Token);
-            OcrResult r = desktop.Computer.Ocr!.Recognize(shot);
+            frame = (await Desktop.Computer.Windows.ListAsync(Wait.Token)).FirstOrDefault(x => x.Id == w.Id)?.Bounds ?? frame;
+            Pixmap shot = await Desktop.Computer.Display.CaptureAsync(new CaptureOptions(Region: frame), Wait.Token);
+            OcrResult r = Desktop.Computer.Ocr!.Recognize(shot);
             return r.Words.Any(x => x.Text == "OPENDESK") ? r : null;
         }, "OCR to read the xterm line");
         output.WriteLine($"'{result.Text}' in {result.Duration.TotalMilliseconds:0} ms");
@@ -88,8 +83,8 @@ public sealed class OcrTests(DesktopFixture desktop, ITestOutputHelper output) :
         Assert.True(desktopBox.Y < frame.Y + 60, $"first line near the top: {desktopBox}");
 
         // The full 1920x1080 screen too.
-        Pixmap full = await desktop.Computer.Display.CaptureAsync(new CaptureOptions { Format = PixmapFormat.Png }, Wait.Token);
-        OcrResult screen = desktop.Computer.Ocr!.Recognize(full);
+        Pixmap full = await Desktop.Computer.Display.CaptureAsync(new CaptureOptions { Format = PixmapFormat.Png }, Wait.Token);
+        OcrResult screen = Desktop.Computer.Ocr!.Recognize(full);
         output.WriteLine($"full screen OCR: {screen.Words.Count} words in {screen.Duration.TotalMilliseconds:0} ms");
         OcrWord onScreen = screen.Words.First(x => x.Text == "OPENDESK");
         Assert.True(frame.Contains(onScreen.Box.Center), $"{onScreen.Box} in {frame}");
@@ -101,7 +96,7 @@ public sealed class OcrTests(DesktopFixture desktop, ITestOutputHelper output) :
         // The eval's app-open screen: xcalc with its default (small) font alone on the black 1920x1080 desktop. Read
         // whole, Tesseract takes the window for a picture and recognises nothing.
         await BlackRootAsync();
-        (_, Window calc) = await _apps.StartWithWindowAsync("xcalc", "-geometry", "+838+362");
+        (_, Window calc) = await Apps.StartWithWindowAsync("xcalc", "-geometry", "+838+362");
         Rect frame = calc.Bounds!.Value;
         using Screen shot = await Wait.ForAsync(() => RecognizeScreenUntilAsync("DEG"), "OCR of the whole screen to read xcalc's DEG");
         (OcrResult screen, SKBitmap screenPixels) = (shot.Result, shot.Pixels);
@@ -122,7 +117,7 @@ public sealed class OcrTests(DesktopFixture desktop, ITestOutputHelper output) :
         // The eval's xterm-read-token screen: one light terminal on the black desktop. Read whole, Tesseract drops the
         // words at the window's left edge ("The secret:").
         await BlackRootAsync();
-        (_, Window term) = await _apps.StartWithWindowAsync("xterm", "-geometry", "90x16+40+40", "-fa", "DejaVu Sans Mono", "-fs", "14",
+        (_, Window term) = await Apps.StartWithWindowAsync("xterm", "-geometry", "90x16+40+40", "-fa", "DejaVu Sans Mono", "-fs", "14",
             "-T", "ocr-secret", "-e", "sh", "-c", "echo 'The secret: marble summit'; exec sleep 600");
         Rect frame = term.Bounds!.Value;
         using Screen shot = await Wait.ForAsync(() => RecognizeScreenUntilAsync("summit"), "OCR of the whole screen to read the terminal line");
@@ -217,17 +212,16 @@ public sealed class OcrTests(DesktopFixture desktop, ITestOutputHelper output) :
     /// <summary>The sparse-screen cases need the black desktop of the evals (the desktop is shared with other tests).</summary>
     private async Task BlackRootAsync()
     {
-        var env = new Dictionary<string, string> { ["DISPLAY"] = desktop.Display.DisplayName };
-        CompletedCommand r = await desktop.Computer.Processes.ExecAsync(new ExecCommand(["xsetroot", "-solid", "black"], Environment: env), Wait.Token);
+        CompletedCommand r = await Computer.Processes.ExecAsync(new ExecCommand(["xsetroot", "-solid", "black"], Environment: DisplayEnv()), Wait.Token);
         Assert.Equal(0, r.ReturnCode);
     }
 
     /// <summary>OCR of the whole 1920x1080 screen (and its pixels) when it lists <paramref name="word"/>, else null.</summary>
     private async Task<Screen?> RecognizeScreenUntilAsync(string word)
     {
-        Pixmap full = await desktop.Computer.Display.CaptureAsync(new CaptureOptions { Format = PixmapFormat.Png }, Wait.Token);
+        Pixmap full = await Desktop.Computer.Display.CaptureAsync(new CaptureOptions { Format = PixmapFormat.Png }, Wait.Token);
         Assert.Equal((1920, 1080), (full.Width, full.Height));
-        OcrResult r = desktop.Computer.Ocr!.Recognize(full);
+        OcrResult r = Desktop.Computer.Ocr!.Recognize(full);
         return r.Words.Any(x => x.Text == word) ? new Screen(r, SKBitmap.Decode(full.Data)) : null;
     }
 

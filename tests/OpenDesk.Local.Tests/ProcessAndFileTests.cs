@@ -4,31 +4,15 @@ using OpenDesk.Local.Tests.Desktop;
 
 namespace OpenDesk.Local.Tests;
 
-public sealed class ProcessAndFileTests(DesktopFixture desktop) : IAsyncLifetime
+public sealed class ProcessAndFileTests(DesktopFixture desktop) : DesktopTest(desktop)
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("od-fs-").FullName;
-
-    private IComputer Computer => desktop.Computer;
-
-    public ValueTask InitializeAsync()
-    {
-        DesktopFixture.RequireDesktop();
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        Directory.Delete(_dir, recursive: true);
-        return ValueTask.CompletedTask;
-    }
-
     [Fact]
     public async Task Shell_UsesCwdEnvAndReturnsCodeAndOutput()
     {
         CompletedCommand r = await Computer.Processes.ShellAsync(
-            new ShellCommand("pwd; echo \"$OD_X\"; echo err >&2; exit 3", WorkingDirectory: _dir, Environment: new Dictionary<string, string> { ["OD_X"] = "ünïcode" }), Wait.Token);
+            new ShellCommand("pwd; echo \"$OD_X\"; echo err >&2; exit 3", WorkingDirectory: TempDir, Environment: new Dictionary<string, string> { ["OD_X"] = "ünïcode" }), Wait.Token);
         Assert.Equal(3, r.ReturnCode);
-        Assert.Equal($"{_dir}\nünïcode\n", Encoding.UTF8.GetString(r.Stdout));
+        Assert.Equal($"{TempDir}\nünïcode\n", Encoding.UTF8.GetString(r.Stdout));
         Assert.Equal("err\n", Encoding.UTF8.GetString(r.Stderr));
     }
 
@@ -38,7 +22,7 @@ public sealed class ProcessAndFileTests(DesktopFixture desktop) : IAsyncLifetime
         CompletedCommand r = await Computer.Processes.ExecAsync(new ExecCommand(["cat"], Stdin: "piped ✓"u8.ToArray()), Wait.Token);
         Assert.Equal("piped ✓", Encoding.UTF8.GetString(r.Stdout));
 
-        await using LocalComputer capped = LocalComputer.Create(new LocalComputerOptions { DisplayName = desktop.Display.DisplayName, MaxCommandOutputBytes = 1000, EnableOcr = false, EnableAccessibility = false });
+        await using LocalComputer capped = LocalComputer.Create(new LocalComputerOptions { DisplayName = Desktop.Display.DisplayName, MaxCommandOutputBytes = 1000, EnableOcr = false, EnableAccessibility = false });
         CompletedCommand big = await capped.Processes.ExecAsync(new ExecCommand(["head", "-c", "100000", "/dev/zero"]), Wait.Token);
         Assert.Equal(0, big.ReturnCode);
         Assert.Equal(1000, big.Stdout.Length);
@@ -47,7 +31,7 @@ public sealed class ProcessAndFileTests(DesktopFixture desktop) : IAsyncLifetime
     [Fact]
     public async Task Shell_Timeout_KillsTheTreeAndThrows()
     {
-        string marker = Path.Combine(_dir, "late");
+        string marker = Path.Combine(TempDir, "late");
         var sw = System.Diagnostics.Stopwatch.StartNew();
         await Assert.ThrowsAsync<OperationTimedOutException>(async () =>
             await Computer.Processes.ShellAsync(new ShellCommand($"sleep 5; touch {marker}", Timeout: TimeSpan.FromMilliseconds(300)), Wait.Token));
@@ -74,9 +58,9 @@ public sealed class ProcessAndFileTests(DesktopFixture desktop) : IAsyncLifetime
     public async Task Files_WriteReadListStatMoveMkdirDelete()
     {
         IComputerFiles fs = Computer.Files;
-        string sub = Path.Combine(_dir, "a", "b");
+        string sub = Path.Combine(TempDir, "a", "b");
         await fs.CreateDirectoryAsync(sub, parents: true, Wait.Token);
-        await Assert.ThrowsAsync<NotFoundException>(async () => await fs.CreateDirectoryAsync(Path.Combine(_dir, "x", "y"), parents: false, Wait.Token));
+        await Assert.ThrowsAsync<NotFoundException>(async () => await fs.CreateDirectoryAsync(Path.Combine(TempDir, "x", "y"), parents: false, Wait.Token));
         string file = Path.Combine(sub, "f.txt");
         await fs.WriteAsync(file, "hello ✓"u8.ToArray(), Wait.Token);
         Assert.Equal("hello ✓", Encoding.UTF8.GetString(await fs.ReadAsync(file, Wait.Token)));
@@ -84,11 +68,11 @@ public sealed class ProcessAndFileTests(DesktopFixture desktop) : IAsyncLifetime
         Assert.Equal(("f.txt", false, 9L), (stat.Name, stat.IsDir, stat.Size));
         Assert.NotNull(stat.Mode);
         Assert.Single(await fs.ListAsync(sub, Wait.Token));
-        string moved = Path.Combine(_dir, "g.txt");
+        string moved = Path.Combine(TempDir, "g.txt");
         await fs.MoveAsync(file, moved, Wait.Token);
         Assert.Empty(await fs.ListAsync(sub, Wait.Token));
-        Assert.True((await fs.StatAsync(Path.Combine(_dir, "a"), Wait.Token)).IsDir);
-        await fs.DeleteAsync(Path.Combine(_dir, "a"), Wait.Token);
+        Assert.True((await fs.StatAsync(Path.Combine(TempDir, "a"), Wait.Token)).IsDir);
+        await fs.DeleteAsync(Path.Combine(TempDir, "a"), Wait.Token);
         await Assert.ThrowsAsync<NotFoundException>(async () => await fs.StatAsync(sub, Wait.Token));
         await Assert.ThrowsAsync<NotFoundException>(async () => await fs.ReadAsync(file, Wait.Token));
         await Assert.ThrowsAsync<InvalidArgumentException>(async () => await fs.ListAsync(moved, Wait.Token));
@@ -107,6 +91,6 @@ public sealed class ProcessAndFileTests(DesktopFixture desktop) : IAsyncLifetime
             {
             }
         });
-        Assert.Contains("power.lock", desktop.Computer.UnavailableReasons.Keys);
+        Assert.Contains("power.lock", Desktop.Computer.UnavailableReasons.Keys);
     }
 }

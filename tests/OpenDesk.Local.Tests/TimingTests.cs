@@ -6,32 +6,23 @@ using OpenDesk.Local.Tests.Desktop;
 namespace OpenDesk.Local.Tests;
 
 /// <summary>Measures capture, encode, fingerprint, input and AT-SPI timings on the test desktop (medians in the test output).</summary>
-public sealed class TimingTests(DesktopFixture desktop, ITestOutputHelper output) : IAsyncLifetime
+public sealed class TimingTests(DesktopFixture desktop, ITestOutputHelper output) : DesktopTest(desktop)
 {
     private const int N = 15;
-    private readonly TestApps _apps = new(desktop);
-
-    public ValueTask InitializeAsync()
-    {
-        DesktopFixture.RequireDesktop();
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => _apps.DisposeAsync();
 
     [Fact]
     public async Task Timings_CaptureEncodeFingerprintInputTree()
     {
         // Something on the screen: two terminals full of text and a GTK dialog.
-        await _apps.StartWithWindowAsync("xterm", "-geometry", "120x40+0+0", "-e", "sh", "-c", "ls -la /usr/bin | head -60; exec sleep 600");
-        await _apps.StartWithWindowAsync("xterm", "-geometry", "100x30+900+300", "-e", "sh", "-c", "seq 1 2000 | paste -sd' ' | fold -w 95; exec sleep 600");
-        (_, Window dialog) = await _apps.StartWithWindowAsync("zenity", "--entry", "--title", "Timing", "--text", "Type here");
-        await desktop.Computer.WaitForSettleAsync(null, TimeSpan.FromSeconds(3));
-        IComputer c = desktop.Computer;
+        await Apps.StartWithWindowAsync("xterm", "-geometry", "120x40+0+0", "-e", "sh", "-c", "ls -la /usr/bin | head -60; exec sleep 600");
+        await Apps.StartWithWindowAsync("xterm", "-geometry", "100x30+900+300", "-e", "sh", "-c", "seq 1 2000 | paste -sd' ' | fold -w 95; exec sleep 600");
+        (_, Window dialog) = await Apps.StartWithWindowAsync("zenity", "--entry", "--title", "Timing", "--text", "Type here");
+        await Desktop.Computer.WaitForSettleAsync(null, TimeSpan.FromSeconds(3));
+        IComputer c = Desktop.Computer;
         CancellationToken ct = Wait.Token;
 
         double grab = await Median(async () => await c.Display.CaptureAsync(new CaptureOptions(Region: new Rect(0, 0, 1, 1)) { Format = PixmapFormat.RawRgba }, ct));
-        double fingerprint = await Median(() => Task.FromResult(desktop.Computer.GetFingerprint()));
+        double fingerprint = await Median(() => Task.FromResult(Desktop.Computer.GetFingerprint()));
         int jpegSize = 0, pngSize = 0, modelSize = 0;
         double jpeg = await Median(async () => jpegSize = (await c.Display.CaptureAsync(new CaptureOptions { Format = PixmapFormat.Jpeg }, ct)).Data.Length);
         double model = await Median(async () => modelSize = (await c.Display.CaptureAsync(new CaptureOptions { Format = PixmapFormat.Jpeg, MaxWidth = 1456, MaxHeight = 819 }, ct)).Data.Length);

@@ -4,25 +4,13 @@ using OpenDesk.Local.Tests.Desktop;
 
 namespace OpenDesk.Local.Tests;
 
-public sealed class WindowsAndAppsTests(DesktopFixture desktop, ITestOutputHelper output) : IAsyncLifetime
+public sealed class WindowsAndAppsTests(DesktopFixture desktop, ITestOutputHelper output) : DesktopTest(desktop)
 {
-    private readonly TestApps _apps = new(desktop);
-
-    private IComputer Computer => desktop.Computer;
-
-    public ValueTask InitializeAsync()
-    {
-        DesktopFixture.RequireDesktop();
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DisposeAsync() => _apps.DisposeAsync();
-
     [Fact]
     public async Task List_HasRealIdsPidsTitlesAndBounds_AndFocusSwitches()
     {
-        (Process a, Window wa) = await _apps.StartWithWindowAsync("xterm", "-T", "win-alpha", "-geometry", "40x10+100+100");
-        (Process b, Window wb) = await _apps.StartWithWindowAsync("xterm", "-T", "win-beta", "-geometry", "40x10+700+100");
+        (Process a, Window wa) = await Apps.StartWithWindowAsync("xterm", "-T", "win-alpha", "-geometry", "40x10+100+100");
+        (Process b, Window wb) = await Apps.StartWithWindowAsync("xterm", "-T", "win-beta", "-geometry", "40x10+700+100");
         IReadOnlyList<Window> list = await Computer.Windows.ListAsync(Wait.Token);
         foreach (Window w in list)
         {
@@ -50,7 +38,7 @@ public sealed class WindowsAndAppsTests(DesktopFixture desktop, ITestOutputHelpe
     [Fact]
     public async Task Move_ResizesAndPlacesTheOuterFrame_AndCloseEndsTheApp()
     {
-        (Process p, Window w) = await _apps.StartWithWindowAsync("xterm", "-T", "mover", "-geometry", "40x10+50+50");
+        (Process p, Window w) = await Apps.StartWithWindowAsync("xterm", "-T", "mover", "-geometry", "40x10+50+50");
         var target = new Rect(400, 300, 700, 450);
         await Computer.Windows.MoveAsync(w.Id, target, Wait.Token);
         Window moved = await Wait.ForAsync(async () =>
@@ -82,7 +70,7 @@ public sealed class WindowsAndAppsTests(DesktopFixture desktop, ITestOutputHelpe
             pid = calc.Pid ?? throw new InvalidOperationException("no PID for xcalc (X-Resource)");
             Assert.Equal(Environment.ProcessId, (await Computer.Processes.ListAsync(Wait.Token)).Single(p => p.Pid == pid).Ppid);
 
-            (_, Window other) = await _apps.StartWithWindowAsync("xterm", "-T", "other");
+            (_, Window other) = await Apps.StartWithWindowAsync("xterm", "-T", "other");
             await Computer.Windows.FocusAsync(other.Id, Wait.Token);
             await Wait.UntilAsync(async () => (await Computer.Windows.GetFocusedAsync(Wait.Token))?.Id == other.Id, "xterm focused");
             await Computer.Apps.FocusAsync("XCalc", Wait.Token); // the WM_CLASS class name, any case

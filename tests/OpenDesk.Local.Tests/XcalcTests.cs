@@ -15,36 +15,19 @@ namespace OpenDesk.Local.Tests;
 /// geometry, and the one whose label OCR (LocalComputer's capture and libtesseract) reads as "7" is clicked. The result
 /// is checked without OpenDesk: <c>xwd</c> dumps the display widget's window and the <c>tesseract</c> CLI reads it.
 /// </summary>
-public sealed partial class XcalcTests(DesktopFixture desktop, ITestOutputHelper output) : IAsyncLifetime
+public sealed partial class XcalcTests(DesktopFixture desktop, ITestOutputHelper output) : DesktopTest(desktop)
 {
-    private readonly TestApps _apps = new(desktop);
-    private readonly string _dir = Directory.CreateTempSubdirectory("od-xcalc-").FullName;
-
-    private IComputer Computer => desktop.Computer;
-
-    public ValueTask InitializeAsync()
-    {
-        DesktopFixture.RequireDesktop();
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _apps.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
-
     [Fact]
     public async Task Click_Xcalc7_ShowsSevenOnItsDisplay()
     {
-        TesseractOcr ocr = desktop.Computer.Ocr ?? throw new InvalidOperationException("libtesseract is needed: " + TesseractOcr.UnavailableReason);
+        TesseractOcr ocr = Desktop.Computer.Ocr ?? throw new InvalidOperationException("libtesseract is needed: " + TesseractOcr.UnavailableReason);
 
         // The only core fonts on a bare Xvfb are the misc 'fixed' ones (xcalc's 8x13 is missing): their 1-pixel strokes at
         // 13 px are not readable by OCR, so xcalc gets a larger scalable font (the same widgets, just bigger labels).
         const string font = "-*-helvetica-bold-r-normal--20-*-*-*-*-*-iso8859-1";
         CompletedCommand fonts = await Computer.Processes.ExecAsync(new ExecCommand(["xlsfonts", "-fn", font], Environment: DisplayEnv()), Wait.Token);
         Assert.True(fonts.ReturnCode == 0 && fonts.Stdout.Length > 0, $"The X server has no {font} (install fonts-urw-base35, see eng/packages.txt).");
-        (_, Window calc) = await _apps.StartWithWindowAsync("xcalc", "-geometry", "+420+140",
+        (_, Window calc) = await Apps.StartWithWindowAsync("xcalc", "-geometry", "+420+140",
             "-xrm", "XCalc*Font: " + font,
             "-xrm", "XCalc*Command.width: 64", "-xrm", "XCalc*Command.height: 40");
         await Computer.Windows.FocusAsync(calc.Id, Wait.Token);
@@ -123,7 +106,7 @@ public sealed partial class XcalcTests(DesktopFixture desktop, ITestOutputHelper
     /// <summary>xwd dumps the window (its own contents, whatever covers it); its pixels become a PNG that the tesseract CLI reads as one line.</summary>
     private async Task<string> ReadWindowAsync(XChild window)
     {
-        string xwd = Path.Combine(_dir, "w.xwd"), png = Path.Combine(_dir, "w.png");
+        string xwd = Path.Combine(TempDir, "w.xwd"), png = Path.Combine(TempDir, "w.png");
         CompletedCommand dump = await Computer.Processes.ExecAsync(new ExecCommand(["xwd", "-silent", "-id", window.Id, "-out", xwd], Environment: DisplayEnv()), Wait.Token);
         if (dump.ReturnCode != 0)
         {
@@ -180,8 +163,6 @@ public sealed partial class XcalcTests(DesktopFixture desktop, ITestOutputHelper
         // A window is a leaf when the next listed window is not deeper.
         return windows.Where((w, i) => i == windows.Count - 1 || windows[i + 1].Depth <= w.Depth).Select(w => w.Window).ToList();
     }
-
-    private Dictionary<string, string> DisplayEnv() => new() { ["DISPLAY"] = desktop.Display.DisplayName };
 
     [GeneratedRegex(@"^(?<indent>\s+)(?<id>0x[0-9a-f]+) .*?\s(?<w>\d+)x(?<h>\d+)[+-]-?\d+[+-]-?\d+\s+\+(?<ax>-?\d+)\+(?<ay>-?\d+)\s*$")]
     private static partial Regex ChildLine();

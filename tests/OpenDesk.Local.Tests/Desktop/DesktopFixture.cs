@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using OpenDesk.Core;
 
 // The desktop tests are skipped (with a reason) on other OSes; platform checks happen in DesktopFixture.
@@ -55,15 +56,31 @@ public sealed class DesktopFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>The environment that points a command at this desktop's display.</summary>
+    public Dictionary<string, string> DisplayEnv() => new() { ["DISPLAY"] = Display.DisplayName };
+
     /// <summary>Skips the calling test when the desktop cannot run here.</summary>
     public static void RequireDesktop() => Assert.SkipWhen(SkipReason is not null, SkipReason ?? string.Empty);
 }
 
-/// <summary>Processes a test class starts on the desktop; killed by PID (with their descendants) on dispose.</summary>
-public sealed class TestApps(DesktopFixture desktop) : IAsyncDisposable
+/// <summary>
+/// Processes a test class starts on the desktop; killed by PID (with their descendants) on dispose, which then waits
+/// until the window manager has let go of their windows.
+/// </summary>
+/// <remarks>
+/// Why the wait: the X server gives a new client the resource-ID range of the last client that disconnected, so an
+/// app started right after one was killed gets the same window IDs. The window manager unmanages the dead window
+/// asynchronously (openbox moves and resizes it to its old geometry, reparents it to the root, sends a synthetic
+/// ConfigureNotify and erases properties, by ID). When it is behind, for instance still handling the MappingNotify
+/// of a keymap change, all of that lands on the new app's window while it starts: an xterm then settled on a size of
+/// 1x1 characters, and its bash (readline at one column) died of SIGFPE on the first cursor movement. openbox updates
+/// <c>_NET_CLIENT_LIST</c> last when it unmanages a window, so once the IDs have left that list, nothing more comes.
+/// </remarks>
+public sealed partial class TestApps(DesktopFixture desktop) : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
     private readonly Dictionary<int, StringBuilder> _outputs = [];
+    private readonly HashSet<nuint> _windows = [];
 
     public Process Start(string file, params string[] args)
     {
@@ -144,11 +161,25 @@ public sealed class TestApps(DesktopFixture desktop) : IAsyncDisposable
             var list = await desktop.Computer.Windows.ListAsync(Wait.Token);
             return list.FirstOrDefault(x => x.Pid == p.Id && x.Bounds is { Width: > 1 });
         }, $"a window of {file} (pid {p.Id})");
+        _windows.Add(nuint.Parse(w.Id, CultureInfo.InvariantCulture));
         return (p, w);
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        // The windows to wait for (see the remarks): those it was told about, and any other of its processes' windows.
+        var pids = _processes.Where(p => !p.HasExited).Select(p => p.Id).ToHashSet();
+        if (pids.Count > 0)
+        {
+            foreach (Window w in await desktop.Computer.Windows.ListAsync(Wait.Token))
+            {
+                if (w.Pid is int pid && pids.Contains(pid))
+                {
+                    _windows.Add(nuint.Parse(w.Id, CultureInfo.InvariantCulture));
+                }
+            }
+        }
+
         foreach (Process p in _processes)
         {
             try
@@ -167,8 +198,29 @@ public sealed class TestApps(DesktopFixture desktop) : IAsyncDisposable
         }
 
         _processes.Clear();
-        return ValueTask.CompletedTask;
+        if (_windows.Count > 0)
+        {
+            await Wait.UntilAsync(async () => !(await ClientListAsync()).Overlaps(_windows), "the window manager to unmanage the windows of the killed apps");
+            _windows.Clear();
+        }
     }
+
+    /// <summary>The window manager's <c>_NET_CLIENT_LIST</c> as it is, destroyed windows included (read by <c>xprop</c>).</summary>
+    public async Task<HashSet<nuint>> ClientListAsync()
+    {
+        CompletedCommand r = await desktop.Computer.Processes.ExecAsync(
+            new ExecCommand(["xprop", "-root", "-notype", "_NET_CLIENT_LIST"], Environment: desktop.DisplayEnv()), Wait.Token);
+        string text = Encoding.UTF8.GetString(r.Stdout);
+        if (r.ReturnCode != 0 || !text.StartsWith("_NET_CLIENT_LIST", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"xprop could not read _NET_CLIENT_LIST (exit {r.ReturnCode}): {text}{Encoding.UTF8.GetString(r.Stderr)}");
+        }
+
+        return HexIds().Matches(text).Select(m => nuint.Parse(m.Groups[1].ValueSpan, NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToHashSet();
+    }
+
+    [GeneratedRegex("0x([0-9a-fA-F]+)")]
+    private static partial Regex HexIds();
 }
 
 /// <summary>Waits on conditions by polling with a timeout (never a fixed sleep).</summary>
