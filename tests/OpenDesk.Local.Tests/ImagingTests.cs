@@ -72,28 +72,14 @@ public sealed class ImagingTests
     {
         // 1920x1080 grey with a one-pixel black vertical line every 37 columns and a horizontal one every 29 rows.
         const int w = 1920, h = 1080;
-        var pixels = new byte[w * h * 4];
-        for (int y = 0; y < h; y++)
+        byte[] pixels = Bgra(w, h, (x, y) =>
         {
-            for (int x = 0; x < w; x++)
-            {
-                byte v = x % 37 == 5 || y % 29 == 7 ? (byte)0 : (byte)200;
-                int o = ((y * w) + x) * 4;
-                (pixels[o], pixels[o + 1], pixels[o + 2], pixels[o + 3]) = (v, v, v, 17);
-            }
-        }
+            byte v = x % 37 == 5 || y % 29 == 7 ? (byte)0 : (byte)200;
+            return (v, v, v, 17);
+        });
 
         const int sw = 1429, sh = 804; // the MCP default model size (odd: the last column takes the one-pixel path)
-        var scaled = new byte[sw * sh * 4];
-        GCHandle pin = GCHandle.Alloc(pixels, GCHandleType.Pinned);
-        try
-        {
-            AreaScaler.Scale(new BgraFrame(pin.AddrOfPinnedObject(), w, h, w * 4, 0, 0), scaled, sw, sh, sw * 4);
-        }
-        finally
-        {
-            pin.Free();
-        }
+        byte[] scaled = Scale(pixels, w, h, sw, sh);
 
         byte At(int x, int y) => scaled[((y * sw) + x) * 4];
 
@@ -122,16 +108,7 @@ public sealed class ImagingTests
     {
         var pixels = new byte[w * h * 4];
         new Random(42).NextBytes(pixels);
-        var scaled = new byte[sw * sh * 4];
-        GCHandle pin = GCHandle.Alloc(pixels, GCHandleType.Pinned);
-        try
-        {
-            AreaScaler.Scale(new BgraFrame(pin.AddrOfPinnedObject(), w, h, w * 4, 0, 0), scaled, sw, sh, sw * 4);
-        }
-        finally
-        {
-            pin.Free();
-        }
+        byte[] scaled = Scale(pixels, w, h, sw, sh);
 
         // Reference: every source pixel weighted by the exact area of it that the output pixel covers (doubles).
         double sx = (double)w / sw, sy = (double)h / sh;
@@ -186,17 +163,7 @@ public sealed class ImagingTests
             }
         }
 
-        GCHandle pin = GCHandle.Alloc(bitmap.Bytes, GCHandleType.Pinned);
-        byte[] jpeg;
-        int sw, sh;
-        try
-        {
-            (jpeg, sw, sh) = ImageCodec.Encode(new BgraFrame(pin.AddrOfPinnedObject(), w, h, bitmap.RowBytes, 0, 0), PixmapFormat.Jpeg, 80, 1429, null);
-        }
-        finally
-        {
-            pin.Free();
-        }
+        (byte[] jpeg, int sw, int sh) = OnFrame(bitmap.Bytes, w, h, bitmap.RowBytes, f => ImageCodec.Encode(f, PixmapFormat.Jpeg, 80, 1429, null));
 
         Assert.Equal(1429, sw);
         using Ocr.TesseractOcr ocr = Ocr.TesseractOcr.Create();
@@ -212,29 +179,11 @@ public sealed class ImagingTests
     {
         // Left third red, middle green, right blue (BGRX in memory, as X11 delivers it).
         const int w = 300, h = 120;
-        var pixels = new byte[w * h * 4];
-        for (int y = 0; y < h; y++)
-        {
-            for (int x = 0; x < w; x++)
-            {
-                int o = ((y * w) + x) * 4;
-                (pixels[o], pixels[o + 1], pixels[o + 2]) = x < 100 ? ((byte)0, (byte)0, (byte)255) : x < 200 ? ((byte)0, (byte)255, (byte)0) : ((byte)255, (byte)0, (byte)0);
-            }
-        }
+        byte[] pixels = Bgra(w, h, (x, _) => x < 100 ? ((byte)0, (byte)0, (byte)255, (byte)0) : x < 200 ? ((byte)0, (byte)255, (byte)0, (byte)0) : ((byte)255, (byte)0, (byte)0, (byte)0));
 
         foreach ((int? maxW, int expectW) in new[] { ((int?)null, 300), (150, 150) })
         {
-            GCHandle pin = GCHandle.Alloc(pixels, GCHandleType.Pinned);
-            byte[] data;
-            int ow, oh;
-            try
-            {
-                (data, ow, oh) = ImageCodec.Encode(new BgraFrame(pin.AddrOfPinnedObject(), w, h, w * 4, 0, 0), PixmapFormat.Jpeg, 80, maxW, null);
-            }
-            finally
-            {
-                pin.Free();
-            }
+            (byte[] data, int ow, int oh) = OnFrame(pixels, w, h, w * 4, f => ImageCodec.Encode(f, PixmapFormat.Jpeg, 80, maxW, null));
 
             Assert.Equal((expectW, h * expectW / w), (ow, oh));
             using SKBitmap decoded = SKBitmap.Decode(data);
@@ -252,6 +201,47 @@ public sealed class ImagingTests
         // eng/packages.txt installs libturbojpeg0; without it JPEG encoding falls back to SkiaSharp (3–5x slower).
         bool installed = File.Exists("/usr/lib/x86_64-linux-gnu/libturbojpeg.so.0") || File.Exists("/usr/lib/aarch64-linux-gnu/libturbojpeg.so.0");
         Assert.Equal(installed && Environment.GetEnvironmentVariable("OPENDESK_NO_TURBOJPEG") != "1", TurboJpeg.IsAvailable);
+    }
+
+    /// <summary>A <paramref name="w"/> x <paramref name="h"/> BGRA image whose pixel (x, y) is <paramref name="pixel"/>(x, y).</summary>
+    private static byte[] Bgra(int w, int h, Func<int, int, (byte B, byte G, byte R, byte A)> pixel)
+    {
+        var pixels = new byte[w * h * 4];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                int o = ((y * w) + x) * 4;
+                (pixels[o], pixels[o + 1], pixels[o + 2], pixels[o + 3]) = pixel(x, y);
+            }
+        }
+
+        return pixels;
+    }
+
+    /// <summary>Calls <paramref name="use"/> with a frame over <paramref name="pixels"/>, which stay pinned meanwhile.</summary>
+    private static T OnFrame<T>(byte[] pixels, int w, int h, int stride, Func<BgraFrame, T> use)
+    {
+        GCHandle pin = GCHandle.Alloc(pixels, GCHandleType.Pinned);
+        try
+        {
+            return use(new BgraFrame(pin.AddrOfPinnedObject(), w, h, stride, 0, 0));
+        }
+        finally
+        {
+            pin.Free();
+        }
+    }
+
+    /// <summary><see cref="AreaScaler"/> of the whole <paramref name="w"/> x <paramref name="h"/> image to <paramref name="sw"/> x <paramref name="sh"/>.</summary>
+    private static byte[] Scale(byte[] pixels, int w, int h, int sw, int sh)
+    {
+        var scaled = new byte[sw * sh * 4];
+        return OnFrame(pixels, w, h, w * 4, f =>
+        {
+            AreaScaler.Scale(f, scaled, sw, sh, sw * 4);
+            return scaled;
+        });
     }
 
     private static Pixmap MakePng(int w, int h, SKColor colour)
