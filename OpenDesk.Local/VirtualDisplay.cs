@@ -1,5 +1,7 @@
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using OpenDesk.Local.Platforms.Linux;
 
@@ -38,6 +40,12 @@ public sealed class VirtualDisplayOptions
 public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
 {
     private const string AtspiLauncher = "/usr/libexec/at-spi-bus-launcher";
+
+    /// <summary>The line openbox's <c>--startup</c> command prints once openbox is about to enter its main loop.</summary>
+    private const string OpenboxRunning = "opendesk-openbox-running";
+
+    /// <summary><c>XEventsQueued</c> mode: flush, then read what the server sent without blocking.</summary>
+    private const int QueuedAfterFlush = 2;
     private readonly List<Process> _processes = [];
     private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal);
     private bool _disposed;
@@ -68,9 +76,16 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
     /// <summary>True when Xvfb is installed.</summary>
     public static bool IsAvailable => OperatingSystem.IsLinux() && FindExecutable("Xvfb") is not null;
 
-    /// <summary>Starts Xvfb (and openbox and the AT-SPI bus when asked and installed) and waits until each is ready.</summary>
+    /// <summary>
+    /// Starts Xvfb (and openbox and the AT-SPI bus when asked and installed) and waits until each is ready. Every wait
+    /// blocks on the event that says so, with <see cref="VirtualDisplayOptions.StartTimeout"/>: Xvfb's
+    /// <c>-displayfd</c> line, dbus-daemon's address line, the <c>AT_SPI_BUS</c> property on the root window, and a
+    /// line openbox's <c>--startup</c> command prints right before openbox enters its main loop (so an app started
+    /// once this returns has its windows managed at once).
+    /// </summary>
     /// <param name="options">Size and parts; null for the defaults (1920x1080x24, openbox, AT-SPI).</param>
-    /// <exception cref="InvalidOperationException">Xvfb is not installed or did not start.</exception>
+    /// <exception cref="InvalidOperationException">Xvfb is not installed or did not start, or openbox is installed
+    /// and asked for but exited or did not start in time (the message names which).</exception>
     public static VirtualDisplay Start(VirtualDisplayOptions? options = null)
     {
         options ??= new VirtualDisplayOptions();
@@ -138,36 +153,35 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
 
     private void StartXvfb(string xvfb)
     {
-        if (Options.DisplayNumber is null)
+        if (Options.DisplayNumber is not int n)
         {
             StartXvfbOnFreeDisplay(xvfb);
             return;
         }
 
-        int first = Options.DisplayNumber ?? 90;
-        int last = Options.DisplayNumber ?? 190;
-        for (int n = first; n <= last; n++)
+        string name = ":" + n.ToString(CultureInfo.InvariantCulture);
+        if (File.Exists($"/tmp/.X{n}-lock") || File.Exists($"/tmp/.X11-unix/X{n}"))
         {
-            if (File.Exists($"/tmp/.X{n}-lock") || File.Exists($"/tmp/.X11-unix/X{n}"))
-            {
-                continue;
-            }
-
-            string name = ":" + n.ToString(CultureInfo.InvariantCulture);
-            Process p = Spawn(xvfb, [name, "-screen", "0", $"{Options.Width}x{Options.Height}x{Options.Depth}", "-nolisten", "tcp", "-noreset"]);
-            bool ready = WaitUntil(() => p.HasExited || CanConnect(name), Options.StartTimeout);
-            if (ready && !p.HasExited)
-            {
-                DisplayName = name;
-                _environment["DISPLAY"] = name;
-                return;
-            }
-
-            Kill(p);
-            _processes.Remove(p);
+            throw new InvalidOperationException($"Xvfb did not start: display {name} is in use (/tmp/.X{n}-lock or /tmp/.X11-unix/X{n} exists).");
         }
 
-        throw new InvalidOperationException("Xvfb did not start on any free display number.");
+        // With a display number, -displayfd still writes that number once the server accepts connections; a server
+        // that cannot use the number exits, which ends its output (null line) at once.
+        Process p = Spawn(xvfb, [name, "-displayfd", "1", "-screen", "0", $"{Options.Width}x{Options.Height}x{Options.Depth}", "-nolisten", "tcp", "-noreset"], captureOutput: true);
+        Task<string?> line = p.StandardOutput.ReadLineAsync();
+        if (line.Wait(Options.StartTimeout) && line.Result?.Trim() == n.ToString(CultureInfo.InvariantCulture) && CanConnect(name))
+        {
+            DisplayName = name;
+            _environment["DISPLAY"] = name;
+            return;
+        }
+
+        bool exited = line.IsCompleted && line.Result is null;
+        Kill(p);
+        _processes.Remove(p);
+        throw new InvalidOperationException(exited
+            ? $"Xvfb did not start on {name}: it exited (is the display in use?)."
+            : $"Xvfb did not start on {name} within {Seconds(Options.StartTimeout)} s.");
     }
 
     /// <summary>
@@ -180,9 +194,10 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
         Task<string?> line = p.StandardOutput.ReadLineAsync();
         if (line.Wait(Options.StartTimeout) && int.TryParse(line.Result, NumberStyles.None, CultureInfo.InvariantCulture, out int number))
         {
-            // Xvfb writes nothing else to standard output (its log goes to standard error).
+            // Xvfb writes nothing else to standard output (its log goes to standard error). It writes the number after
+            // it created its listening sockets, so one connection attempt suffices (it waits for the server's answer).
             string name = ":" + number.ToString(CultureInfo.InvariantCulture);
-            if (WaitUntil(() => p.HasExited || CanConnect(name), Options.StartTimeout) && !p.HasExited)
+            if (CanConnect(name))
             {
                 DisplayName = name;
                 _environment["DISPLAY"] = name;
@@ -219,11 +234,26 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
             return;
         }
 
-        _ = Spawn(AtspiLauncher, ["--launch-immediately"]);
+        // The launcher owns org.a11y.Bus on the session bus and (with --launch-immediately) starts the a11y bus and sets
+        // its address as AT_SPI_BUS on the root window, where libatspi (ours and the apps') looks first. It skips that
+        // property when WAYLAND_DISPLAY is set, so a Wayland session around this process must not leak in.
+        Process launcher = Spawn(AtspiLauncher, ["--launch-immediately"], without: "WAYLAND_DISPLAY");
 
-        // Ready when the a11y bus address is published on the session bus (dbus-send is part of the dbus package).
+        // Ready when AT_SPI_BUS is on the root: a PropertyNotify wait on a private X connection, ended at once by the
+        // launcher's exit. Only when that never came (an at-spi2 built without X11 does not set it) is the session bus
+        // asked once (dbus-send is part of the dbus package).
+        using (X11Connection? x = X11Connection.TryOpen(DisplayName))
+        {
+            nuint atom = x?.Atom("AT_SPI_BUS") ?? 0;
+            if (x is not null && WaitForRootProperties(x, () => x.GetProperty(x.Root, atom) is not null, Options.StartTimeout, launcher) == RootWait.Met)
+            {
+                HasAccessibilityBus = true;
+                return;
+            }
+        }
+
         string? dbusSend = FindExecutable("dbus-send");
-        HasAccessibilityBus = dbusSend is null || WaitUntil(() => QueryA11yBus(dbusSend), Options.StartTimeout);
+        HasAccessibilityBus = !launcher.HasExited && (dbusSend is null || QueryA11yBus(dbusSend));
     }
 
     private bool QueryA11yBus(string dbusSend)
@@ -242,18 +272,164 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
         return p.ExitCode == 0 && output.Contains("unix:", StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Starts openbox and waits for a line its <c>--startup</c> command prints: openbox runs that command right before
+    /// it enters its main loop. <c>_NET_SUPPORTING_WM_CHECK</c> (what <c>wmctrl -m</c> reads, the earlier signal)
+    /// is set ~100 ms before, at the start of its set-up; an app that configures a window in between (an xterm does at
+    /// once) has that ConfigureRequest read during the set-up and left unhandled, so Xt waits its 5 s wmTimeout
+    /// before the window is mapped (3 of 12 xterms started right after the old signal, none after the marker).
+    /// openbox's stdout stays drained for its whole life, so neither it nor a child of it blocks on a full pipe.
+    /// </summary>
     private void StartOpenbox(string openbox)
     {
-        _ = Spawn(openbox, ["--sm-disable"]);
-        using X11Connection? x = X11Connection.TryOpen(DisplayName);
-        if (x is null)
+        var running = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var errors = new Queue<string>();
+        void OnOutput(object sender, DataReceivedEventArgs e)
         {
-            return;
+            // null: end of its stdout, so openbox (and its --startup command) exited.
+            if (e.Data is null || e.Data == OpenboxRunning)
+            {
+                _ = running.TrySetResult(e.Data is not null);
+            }
         }
 
-        var windows = new X11Windows(x);
-        HasWindowManager = WaitUntil(() => windows.HasWindowManager, Options.StartTimeout);
+        void OnError(object sender, DataReceivedEventArgs e)
+        {
+            if (e.Data is not null)
+            {
+                lock (errors)
+                {
+                    errors.Enqueue(e.Data);
+                    if (errors.Count > 5)
+                    {
+                        _ = errors.Dequeue();
+                    }
+                }
+            }
+        }
+
+        Process p = Spawn(openbox, ["--sm-disable", "--startup", "echo " + OpenboxRunning], onOutput: OnOutput, onError: OnError);
+        p.EnableRaisingEvents = true;
+        p.Exited += (_, _) => running.TrySetResult(false);
+        if (p.HasExited)
+        {
+            _ = running.TrySetResult(false);
+        }
+
+        if (!running.Task.Wait(Options.StartTimeout))
+        {
+            throw new InvalidOperationException($"openbox did not start on {DisplayName}: its --startup command did not run within {Seconds(Options.StartTimeout)} s.");
+        }
+
+        if (!running.Task.Result || p.HasExited)
+        {
+            _ = p.WaitForExit(5000);
+            string code = p.HasExited ? " with code " + p.ExitCode.ToString(CultureInfo.InvariantCulture) : string.Empty;
+            string stderr;
+            lock (errors)
+            {
+                stderr = errors.Count == 0 ? string.Empty : ": " + string.Join(" | ", errors);
+            }
+
+            throw new InvalidOperationException($"openbox did not start on {DisplayName}: it exited{code} first{stderr}.");
+        }
+
+        HasWindowManager = true;
     }
+
+    /// <summary>How <see cref="WaitForRootProperties"/> ended.</summary>
+    internal enum RootWait
+    {
+        /// <summary>The condition held.</summary>
+        Met,
+
+        /// <summary>The timeout passed first.</summary>
+        TimedOut,
+
+        /// <summary>The process that had to keep running exited first.</summary>
+        ProcessExited,
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="condition"/> (which reads root-window properties on <paramref name="x"/>) holds, by
+    /// blocking on X events: it selects PropertyNotify on the root, evaluates the condition, and when it does not hold
+    /// blocks in <c>poll(2)</c> on the X connection (and on a process descriptor of <paramref name="mustRun"/>, so its
+    /// exit ends the wait at once) until something arrives, then evaluates again. Selecting before the first read
+    /// means a change after any read produces an event. <paramref name="x"/> must be a connection only this thread
+    /// uses. Where pidfd_open is refused (kernel before 5.3, seccomp), only the timeout ends a wait for a process that
+    /// exited.
+    /// </summary>
+    internal static RootWait WaitForRootProperties(X11Connection x, Func<bool> condition, TimeSpan timeout, Process? mustRun = null)
+    {
+        _ = Interop.Xlib.XSelectInput(x.Handle, x.Root, (nint)Interop.Xlib.PropertyChangeMask);
+        int pidfd = -1;
+        if (mustRun is not null)
+        {
+            pidfd = Interop.Libc.pidfd_open(mustRun.Id);
+            if (pidfd < 0 && Marshal.GetLastPInvokeError() == Interop.Libc.ESRCH)
+            {
+                return condition() ? RootWait.Met : RootWait.ProcessExited;
+            }
+        }
+
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var fds = new Interop.Libc.PollFd[pidfd >= 0 ? 2 : 1];
+            while (true)
+            {
+                if (condition())
+                {
+                    return RootWait.Met;
+                }
+
+                // Flushes the selection and reads whatever the server sent (without blocking); events read along with a
+                // reply are queued too. Any event may be the change: drop them all and evaluate again.
+                if (Interop.Xlib.XEventsQueued(x.Handle, QueuedAfterFlush) > 0)
+                {
+                    x.DrainEvents();
+                    continue;
+                }
+
+                TimeSpan left = timeout - clock.Elapsed;
+                if (left <= TimeSpan.Zero)
+                {
+                    return RootWait.TimedOut;
+                }
+
+                fds[0] = new Interop.Libc.PollFd { Fd = Interop.Xlib.XConnectionNumber(x.Handle), Events = Interop.Libc.POLLIN };
+                if (pidfd >= 0)
+                {
+                    fds[1] = new Interop.Libc.PollFd { Fd = pidfd, Events = Interop.Libc.POLLIN };
+                }
+
+                int ms = (int)Math.Clamp(Math.Ceiling(left.TotalMilliseconds), 1, int.MaxValue);
+                if (Interop.Libc.poll(ref fds[0], (nuint)fds.Length, ms) < 0 && Marshal.GetLastPInvokeError() is int errno && errno != Interop.Libc.EINTR)
+                {
+                    throw new Win32Exception(errno, "poll(2) on the X connection failed");
+                }
+
+                if (pidfd >= 0 && fds[1].REvents != 0)
+                {
+                    return condition() ? RootWait.Met : RootWait.ProcessExited;
+                }
+
+                if ((fds[0].REvents & (Interop.Libc.POLLHUP | Interop.Libc.POLLERR)) != 0)
+                {
+                    throw new InvalidOperationException($"The X connection to {x.Name} closed (did Xvfb exit?).");
+                }
+            }
+        }
+        finally
+        {
+            if (pidfd >= 0)
+            {
+                _ = Interop.Libc.close(pidfd);
+            }
+        }
+    }
+
+    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
 
     private static bool CanConnect(string name)
     {
@@ -261,7 +437,11 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
         return x is not null;
     }
 
-    private Process Spawn(string file, string[] args, bool captureOutput = false)
+    /// <summary>Starts a process of this desktop. Its stderr is always read (to <paramref name="onError"/> or nowhere);
+    /// its stdout too (to <paramref name="onOutput"/> or nowhere) unless <paramref name="captureOutput"/> leaves it to
+    /// the caller.</summary>
+    private Process Spawn(string file, string[] args, bool captureOutput = false, DataReceivedEventHandler? onOutput = null,
+        DataReceivedEventHandler? onError = null, string? without = null)
     {
         var psi = new ProcessStartInfo(file)
         {
@@ -280,36 +460,23 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
             psi.Environment[key] = value;
         }
 
+        if (without is not null)
+        {
+            _ = psi.Environment.Remove(without);
+        }
+
         Process p = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {file}.");
         _processes.Add(p);
         p.StandardInput.Close();
-        p.ErrorDataReceived += static (_, _) => { };
+        p.ErrorDataReceived += onError ?? (static (_, _) => { });
         p.BeginErrorReadLine();
         if (!captureOutput)
         {
-            p.OutputDataReceived += static (_, _) => { };
+            p.OutputDataReceived += onOutput ?? (static (_, _) => { });
             p.BeginOutputReadLine();
         }
 
         return p;
-    }
-
-    private static bool WaitUntil(Func<bool> condition, TimeSpan timeout)
-    {
-        var sw = Stopwatch.StartNew();
-        int delay = 5;
-        while (sw.Elapsed < timeout)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            Thread.Sleep(delay);
-            delay = Math.Min(delay * 2, 100);
-        }
-
-        return condition();
     }
 
     internal static string? FindExecutable(string name)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OpenDesk.Local.Platforms.Linux;
 using OpenDesk.Local.Tests.Desktop;
 
@@ -5,6 +6,14 @@ namespace OpenDesk.Local.Tests;
 
 public sealed class VirtualDisplayTests
 {
+    /// <summary>
+    /// Longest time from starting an xterm to openbox managing its window. A stall is Xt's 5 s wmTimeout (openbox not
+    /// yet in its main loop, the xterm's ConfigureRequest unhandled); a normal start took 37-59 ms here (median 47,
+    /// N=12, load average ~6 on 2 cores). 3 s is far above that and still below the stall, so this fails on a stall
+    /// and otherwise only when the machine is so loaded that starting an xterm takes over 3 s.
+    /// </summary>
+    private static readonly TimeSpan s_mappedPromptly = TimeSpan.FromSeconds(3);
+
     [Fact]
     public async Task StartAndDispose_LeavesNoProcesses()
     {
@@ -38,4 +47,74 @@ public sealed class VirtualDisplayTests
         Assert.All(pids.Distinct(), pid => Assert.False(ProcessTree.IsAlive(pid), $"pid {pid} still alive"));
         Assert.False(File.Exists(socket));
     }
+
+    [Fact]
+    public void AppStartedRightAfterStart_IsManagedPromptly()
+    {
+        DesktopFixture.RequireDesktop();
+        Assert.SkipWhen(VirtualDisplay.FindExecutable("openbox") is null || VirtualDisplay.FindExecutable("xterm") is null, "needs openbox and xterm");
+
+        // With openbox taken as ready on its _NET_SUPPORTING_WM_CHECK, 3 of 12 xterms started right away stalled 5 s;
+        // five starts catch that with a chance of 1 - (3/4)^5 = 76% per run (every run, once the signal is wrong often).
+        for (int trial = 1; trial <= 5; trial++)
+        {
+            using var vd = VirtualDisplay.Start(new VirtualDisplayOptions { Width = 800, Height = 600, Accessibility = false });
+            Assert.True(vd.HasWindowManager);
+            using Process xterm = vd.StartProcess("xterm", "-geometry", "40x5+10+10");
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                using X11Connection x = X11Connection.TryOpen(vd.DisplayName) ?? throw new InvalidOperationException("cannot open " + vd.DisplayName);
+                VirtualDisplay.RootWait outcome = VirtualDisplay.WaitForRootProperties(x, () => IsManaged(x, xterm.Id), s_mappedPromptly, xterm);
+                Assert.True(outcome == VirtualDisplay.RootWait.Met,
+                    $"Start {trial}: openbox had not managed the window of an xterm (pid {xterm.Id}) started right after VirtualDisplay.Start returned, {clock.ElapsedMilliseconds} ms later ({outcome}).");
+            }
+            finally
+            {
+                xterm.Kill();
+                xterm.WaitForExit();
+            }
+        }
+    }
+
+    [Fact]
+    public void OpenboxThatExits_FailsAtOnceNamingIt()
+    {
+        DesktopFixture.RequireDesktop();
+
+        // An "openbox" first on PATH that exits at once: Start must not wait its 30 s timeout, must say what failed and
+        // must leave nothing running (the Xvfb socket is gone). Tests run one at a time, so changing PATH is safe here.
+        string dir = Directory.CreateTempSubdirectory("od-fake-openbox-").FullName;
+        string path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
+        try
+        {
+            string fake = Path.Combine(dir, "openbox");
+            File.WriteAllText(fake, "#!/bin/sh\necho 'fake openbox: cannot start' >&2\nexit 3\n");
+            File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+            Environment.SetEnvironmentVariable("PATH", dir + ":" + path);
+            var clock = Stopwatch.StartNew();
+            var e = Assert.Throws<InvalidOperationException>(() => VirtualDisplay.Start(new VirtualDisplayOptions
+            {
+                Width = 640,
+                Height = 480,
+                Accessibility = false,
+                StartTimeout = TimeSpan.FromSeconds(30),
+            }));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"Start took {clock.Elapsed.TotalSeconds:0.0} s to report the exit");
+            Assert.Contains("openbox did not start", e.Message, StringComparison.Ordinal);
+            Assert.Contains("exited with code 3", e.Message, StringComparison.Ordinal);
+            Assert.Contains("fake openbox: cannot start", e.Message, StringComparison.Ordinal);
+            string display = System.Text.RegularExpressions.Regex.Match(e.Message, ":([0-9]+)").Groups[1].Value;
+            Assert.False(File.Exists("/tmp/.X11-unix/X" + display), "the Xvfb of the failed start still runs");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PATH", path);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>True when the window manager lists (<c>_NET_CLIENT_LIST</c>) a window of process <paramref name="pid"/>.</summary>
+    private static bool IsManaged(X11Connection x, int pid)
+        => x.GetLongs(x.Root, "_NET_CLIENT_LIST").Any(w => x.GetLongs(w, "_NET_WM_PID") is [var p] && (int)p == pid);
 }

@@ -43,7 +43,21 @@ internal static partial class Interop
             public short REvents;
         }
 
+        [LibraryImport(Libraries.Libc, SetLastError = true)]
+        internal static partial int close(int fd);
+
+        // pidfd_open(2) (Linux 5.3) has number 434 on every architecture .NET runs on (added after the tables were unified).
+        [LibraryImport(Libraries.Libc, EntryPoint = "syscall", SetLastError = true)]
+        private static partial long syscall_pidfd_open(long number, int pid, uint flags);
+
+        /// <summary>A descriptor that <c>poll(2)</c> reports readable once process <paramref name="pid"/> has exited; -1 and errno on failure.</summary>
+        internal static int pidfd_open(int pid) => (int)syscall_pidfd_open(434, pid, 0);
+
         internal const short POLLIN = 1;
+        internal const short POLLERR = 8;
+        internal const short POLLHUP = 16;
+        internal const int EINTR = 4;
+        internal const int ESRCH = 3;
         internal const int SIGKILL = 9;
         internal const int SIGTERM = 15;
 
