@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using OpenDesk.Benchmarking;
 using OpenDesk.Core;
 using OpenDesk.Local;
 using OpenDesk.Serve.Demo;
@@ -133,7 +134,7 @@ internal sealed partial class Bench(TextWriter output, string openDeskDll, bool 
 
         double median = Stats.Median(times);
         Add("`opendesk mcp` start → initialize answered", Ms(median), Ms(Stats.P95(times)), "≤ 1 s", median <= 1000,
-            Inv($"n={times.Count}, `dotnet opendesk.dll mcp` (framework-dependent, JIT)"));
+            Inv($"n={times.Count}, `dotnet opendesk.dll mcp` (framework-dependent; {OpenDeskBuild.Describe(openDeskDll)})"));
         output.WriteLine(Inv($"start-up: median {median:0} ms"));
     }
 
@@ -322,7 +323,7 @@ internal sealed partial class Bench(TextWriter output, string openDeskDll, bool 
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         sb.Append(inv, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on `{Environment.MachineName}`: {Machine.Cpu()}, {Environment.ProcessorCount} cores, ");
-        sb.Append(inv, $"{Machine.Os()}, .NET {Environment.Version}, load average at the end {Machine.LoadAverage()}; opendesk build: `{Path.GetFileName(Path.GetDirectoryName(openDeskDll))}`; ");
+        sb.Append(inv, $"{Machine.Os()}, .NET {Environment.Version}, load average at the end {Machine.LoadAverage()}; opendesk: {OpenDeskBuild.Describe(openDeskDll)} (`{Path.GetFileName(Path.GetDirectoryName(openDeskDll.TrimEnd('/')))}`); ");
         sb.Append(inv, $"private Xvfb 1920x1080x24 + openbox + AT-SPI bus; {(quick ? "**quick run (few samples)**" : "full run")}, {total.TotalSeconds:0} s. ");
         sb.AppendLine("Every figure not marked \"in process\" goes through real processes: the C# MCP client → `opendesk mcp` (stdio) → locally, or → `opendesk serve` on 127.0.0.1 (paired with `opendesk pair`/`pair-with`).");
         sb.AppendLine();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using OpenDesk.Benchmarking;
 using OpenDesk.Evals;
 
 // OpenDesk evals and benchmarks: a scripted agent drives a real `opendesk mcp` (and a paired `opendesk serve`) as
@@ -32,7 +33,7 @@ string? Value(string name)
 bool Flag(string name) => args.Contains(name);
 
 string repo = Path.GetFullPath(Metadata("RepositoryRoot") ?? Directory.GetCurrentDirectory());
-string dll = Path.GetFullPath(Value("--opendesk") ?? Environment.GetEnvironmentVariable("OPENDESK_DLL") ?? Metadata("OpenDeskDll") ?? "opendesk.dll");
+string dll = Path.GetFullPath(Value("--opendesk") ?? Environment.GetEnvironmentVariable("OPENDESK_DLL") ?? OpenDeskBuild.DefaultDll(typeof(EvalTask).Assembly));
 if (args[0] != "list" && !File.Exists(dll))
 {
     Console.Error.WriteLine($"opendesk.dll not found at {dll}; build OpenDesk.Serve or pass --opendesk PATH.");

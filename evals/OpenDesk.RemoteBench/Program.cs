@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
+using OpenDesk.Benchmarking;
 using OpenDesk.Core;
 using OpenDesk.Remote.Client;
 using OpenDesk.Remote.Trust;
@@ -16,13 +16,16 @@ using OpenDesk.Testing.Desktop;
 //                           stream carries real 1080p frames.
 //   --quick                 only idle RSS and the stream (skip the call load and connect cycles).
 //   --stream-seconds N      how long to stream (default 10).
+//   --rounds N              rounds of 10 000 sequential + 1 000 concurrent calls (default 2; RSS after each).
 //   --env NAME=VALUE        an extra environment variable for the serve process (repeatable; e.g. DOTNET_ knobs).
-//   --dll PATH              the opendesk.dll to run (default: the one built with this benchmark).
+//   --dll PATH              the opendesk.dll to run (default: the ReadyToRun publish made by a Release build of this
+//                           project, as `dotnet pack` ships it; else the plain build output).
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-string dll = typeof(Program).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "OpenDeskDll").Value!;
+string dll = OpenDeskBuild.DefaultDll(typeof(Program).Assembly);
 string computer = "fake";
 bool quick = false;
 int streamSeconds = 10;
+int rounds = 2;
 var extraEnv = new Dictionary<string, string>(StringComparer.Ordinal);
 for (int i = 0; i < args.Length; i++)
 {
@@ -43,6 +46,9 @@ for (int i = 0; i < args.Length; i++)
         case "--stream-seconds":
             streamSeconds = int.Parse(Next(), CultureInfo.InvariantCulture);
             break;
+        case "--rounds":
+            rounds = int.Parse(Next(), CultureInfo.InvariantCulture);
+            break;
         case "--env":
             string[] kv = Next().Split('=', 2);
             extraEnv[kv[0]] = kv.Length == 2 ? kv[1] : throw new ArgumentException("--env takes NAME=VALUE");
@@ -60,7 +66,7 @@ string root = Path.Combine(Path.GetTempPath(), "od-bench-" + Guid.NewGuid().ToSt
 string serverHome = Path.Combine(root, "s"), clientHome = Path.Combine(root, "c");
 int port = FreePort();
 XvfbDesktop? desktop = null;
-Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}; computer: {computer}; serve env: {string.Join(' ', extraEnv.Select(e => e.Key + "=" + e.Value))}");
+Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}; computer: {computer}; opendesk: {dll} ({OpenDeskBuild.Describe(dll)}); serve env: {string.Join(' ', extraEnv.Select(e => e.Key + "=" + e.Value))}");
 
 Process Start(params string[] a)
 {
@@ -158,7 +164,7 @@ try
 
     if (!quick)
     {
-        await LoadAsync(remote, serve.Id);
+        await LoadAsync(remote, serve.Id, rounds);
     }
 
     await remote.DisposeAsync();
@@ -224,7 +230,7 @@ finally
     }
 }
 
-static async Task LoadAsync(RemoteComputer remote, int pid)
+static async Task LoadAsync(RemoteComputer remote, int pid, int rounds)
 {
     for (int i = 0; i < 500; i++)
     {
@@ -258,13 +264,18 @@ static async Task LoadAsync(RemoteComputer remote, int pid)
     double afterLoad = RssMb(pid);
     Console.WriteLine($"1000 concurrent windows.list: {sw.Elapsed.TotalMilliseconds:0} ms, {errors} errors; serve RSS {afterLoad:0.0} MB (growth vs. warm {100 * (afterLoad - beforeLoad) / beforeLoad:+0.0;-0.0} %)");
 
-    // A second identical round: growth here (rather than in the first, which includes JIT tiering) would be a leak.
-    for (int i = 0; i < 10_000; i++)
+    // More identical rounds: growth here (rather than in the first, which includes first-call costs) would be a leak.
+    double previous = afterLoad;
+    for (int round = 2; round <= rounds; round++)
     {
-        await remote.Display.GetCursorPositionAsync(default);
-    }
+        for (int i = 0; i < 10_000; i++)
+        {
+            await remote.Display.GetCursorPositionAsync(default);
+        }
 
-    await Task.WhenAll(Enumerable.Range(0, 1000).Select(_ => remote.Windows.ListAsync(default).AsTask()));
-    double secondRound = RssMb(pid);
-    Console.WriteLine($"second round (10000 sequential + 1000 concurrent): serve RSS {secondRound:0.0} MB (growth vs. end of first round {100 * (secondRound - afterLoad) / afterLoad:+0.0;-0.0} %)");
+        await Task.WhenAll(Enumerable.Range(0, 1000).Select(_ => remote.Windows.ListAsync(default).AsTask()));
+        double now = RssMb(pid);
+        Console.WriteLine($"round {round} (10000 sequential + 1000 concurrent): serve RSS {now:0.0} MB (growth vs. the round before {100 * (now - previous) / previous:+0.0;-0.0} %, vs. warm {100 * (now - beforeLoad) / beforeLoad:+0.0;-0.0} %)");
+        previous = now;
+    }
 }
