@@ -29,10 +29,30 @@ internal static unsafe class TurboJpeg
     static TurboJpeg()
 #pragma warning restore CA1810
     {
-        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("OPENDESK_NO_TURBOJPEG") == "1"
-            || !NativeLibrary.TryLoad(Library, typeof(TurboJpeg).Assembly, null, out IntPtr lib))
+        if (Probe(Library, out Exports exports) == FastJpegStatus.Available)
         {
-            return;
+            s_initCompress = (delegate* unmanaged<IntPtr>)exports.Init;
+            s_destroy = (delegate* unmanaged<IntPtr, int>)exports.Destroy;
+            s_compress2 = (delegate* unmanaged<IntPtr, byte*, int, int, int, int, byte**, nuint*, int, int, int, int>)exports.Compress;
+            s_free = (delegate* unmanaged<void*, void>)exports.Free;
+        }
+    }
+
+    /// <summary>
+    /// Loads <paramref name="library"/> and reads the four exports the encoder calls, unless OPENDESK_NO_TURBOJPEG=1.
+    /// The library stays loaded when it is <see cref="FastJpegStatus.Available"/>.
+    /// </summary>
+    internal static FastJpegStatus Probe(string library, out Exports exports)
+    {
+        exports = default;
+        if (Environment.GetEnvironmentVariable("OPENDESK_NO_TURBOJPEG") == "1")
+        {
+            return FastJpegStatus.Disabled;
+        }
+
+        if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad(library, typeof(TurboJpeg).Assembly, null, out IntPtr lib))
+        {
+            return FastJpegStatus.LibraryMissing;
         }
 
         if (NativeLibrary.TryGetExport(lib, "tjInitCompress", out IntPtr init)
@@ -40,11 +60,12 @@ internal static unsafe class TurboJpeg
             && NativeLibrary.TryGetExport(lib, "tjCompress2", out IntPtr compress)
             && NativeLibrary.TryGetExport(lib, "tjFree", out IntPtr free))
         {
-            s_initCompress = (delegate* unmanaged<IntPtr>)init;
-            s_destroy = (delegate* unmanaged<IntPtr, int>)destroy;
-            s_compress2 = (delegate* unmanaged<IntPtr, byte*, int, int, int, int, byte**, nuint*, int, int, int, int>)compress;
-            s_free = (delegate* unmanaged<void*, void>)free;
+            exports = new Exports(init, destroy, compress, free);
+            return FastJpegStatus.Available;
         }
+
+        NativeLibrary.Free(lib);
+        return FastJpegStatus.ExportsMissing;
     }
 
     /// <summary>True when libturbojpeg was found (JPEG encoding uses it).</summary>
@@ -98,4 +119,34 @@ internal static unsafe class TurboJpeg
             }
         }
     }
+
+    /// <summary>The TurboJPEG functions the encoder calls.</summary>
+    internal readonly record struct Exports(IntPtr Init, IntPtr Destroy, IntPtr Compress, IntPtr Free);
+}
+
+/// <summary>Which JPEG encoder screenshots use: see <see cref="FastJpeg"/>.</summary>
+public enum FastJpegStatus
+{
+    /// <summary>libturbojpeg (SIMD) encodes screenshots.</summary>
+    Available,
+
+    /// <summary>OPENDESK_NO_TURBOJPEG=1: SkiaSharp encodes screenshots.</summary>
+    Disabled,
+
+    /// <summary>The library was not found: SkiaSharp encodes screenshots.</summary>
+    LibraryMissing,
+
+    /// <summary>The library lacks a TurboJPEG function the encoder calls: SkiaSharp encodes screenshots.</summary>
+    ExportsMissing,
+}
+
+/// <summary>The optional SIMD JPEG encoder (libjpeg-turbo's TurboJPEG API), for diagnostics such as <c>opendesk check</c>.</summary>
+public static class FastJpeg
+{
+    /// <summary>The library screenshots use when it is installed (Debian package <c>libturbojpeg0</c>).</summary>
+    public const string Library = TurboJpeg.Library;
+
+    /// <summary>Probes <paramref name="library"/> the way the encoder does when it first loads.</summary>
+    /// <param name="library">The library to probe (tests pass one that does not exist).</param>
+    public static FastJpegStatus Probe(string library = Library) => TurboJpeg.Probe(library, out _);
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using OpenDesk.Core;
 using OpenDesk.Local;
+using OpenDesk.Local.Imaging;
 
 namespace OpenDesk.Serve.Commands;
 
@@ -64,28 +64,13 @@ internal static class CheckCommand
         return command;
     }
 
-    /// <summary>
-    /// Whether screenshots are JPEG-encoded by libturbojpeg (SIMD) or by SkiaSharp's slower bundled libjpeg. Mirrors the
-    /// probe of <c>OpenDesk.Local/Imaging/TurboJpeg.cs</c>: the versioned soname with its <c>tjCompress2</c> export, unless
-    /// <c>OPENDESK_NO_TURBOJPEG=1</c>.
-    /// </summary>
+    /// <summary>Whether screenshots are JPEG-encoded by libturbojpeg (SIMD) or by SkiaSharp's slower bundled libjpeg.</summary>
     /// <param name="library">The library to probe (tests pass a name that does not exist).</param>
-    internal static string FastJpegLine(string library = "libturbojpeg.so.0")
+    internal static string FastJpegLine(string library = FastJpeg.Library) => FastJpeg.Probe(library) switch
     {
-        if (Environment.GetEnvironmentVariable("OPENDESK_NO_TURBOJPEG") == "1")
-        {
-            return "  off      fast JPEG: OPENDESK_NO_TURBOJPEG=1, screenshots use SkiaSharp's slower encoder";
-        }
-
-        if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad(library, out IntPtr lib))
-        {
-            return $"  missing  fast JPEG: {library} not found, screenshots fall back to SkiaSharp's slower encoder (apt-get install libturbojpeg0)";
-        }
-
-        bool usable = NativeLibrary.TryGetExport(lib, "tjCompress2", out _);
-        NativeLibrary.Free(lib);
-        return usable
-            ? "  ok       fast JPEG: libturbojpeg (SIMD) encodes screenshots"
-            : $"  missing  fast JPEG: {library} has no tjCompress2, screenshots fall back to SkiaSharp's slower encoder (apt-get install libturbojpeg0)";
-    }
+        FastJpegStatus.Available => "  ok       fast JPEG: libturbojpeg (SIMD) encodes screenshots",
+        FastJpegStatus.Disabled => "  off      fast JPEG: OPENDESK_NO_TURBOJPEG=1, screenshots use SkiaSharp's slower encoder",
+        FastJpegStatus.LibraryMissing => $"  missing  fast JPEG: {library} not found, screenshots fall back to SkiaSharp's slower encoder (apt-get install libturbojpeg0)",
+        _ => $"  missing  fast JPEG: {library} lacks a TurboJPEG function, screenshots fall back to SkiaSharp's slower encoder (apt-get install libturbojpeg0)",
+    };
 }
