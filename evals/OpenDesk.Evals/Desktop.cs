@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using OpenDesk.Serve.Demo;
 
 namespace OpenDesk.Evals;
@@ -22,12 +23,15 @@ internal sealed record DesktopLayout(string Name, int Width, int Height, IReadOn
 }
 
 /// <summary>
-/// A private X desktop started for the evals, owned by PID: Xvfb (ready through <c>-displayfd</c>), a private D-Bus
-/// session with the AT-SPI bus, openbox, and XRandR monitors for multi-monitor layouts. Evals never use OpenDesk as a
-/// library, so this does not use OpenDesk.Local's VirtualDisplay.
+/// A private X desktop started for the evals, owned by PID: Xvfb, a private D-Bus session with the AT-SPI bus,
+/// openbox, and XRandR monitors for multi-monitor layouts. Each part is awaited on the event that says it is ready:
+/// Xvfb's <c>-displayfd</c> line, dbus-daemon's address line, the <c>AT_SPI_BUS</c> property on the root window
+/// (PropertyNotify, <see cref="XEvents"/>) and a line openbox's <c>--startup</c> command prints as openbox enters its
+/// main loop. Evals never use OpenDesk as a library, so this does not use OpenDesk.Local's VirtualDisplay.
 /// </summary>
 internal sealed class Desktop : IAsyncDisposable
 {
+    private const string OpenboxRunning = "opendesk-evals-openbox-running";
     private readonly List<ChildProcess> _processes = [];
     private readonly Dictionary<string, string?> _environment = new(StringComparer.Ordinal);
 
@@ -44,6 +48,9 @@ internal sealed class Desktop : IAsyncDisposable
 
     /// <summary>PIDs of the desktop's own processes.</summary>
     public IEnumerable<int> Pids => _processes.Select(p => p.Pid);
+
+    /// <summary>True when openbox runs (it keeps <c>_NET_CLIENT_LIST</c>, which window waits watch).</summary>
+    public bool HasWindowManager { get; private set; }
 
     /// <summary>Starts the desktop and waits until each part is ready.</summary>
     /// <param name="layout">Screen size and monitors.</param>
@@ -132,10 +139,19 @@ internal sealed class Desktop : IAsyncDisposable
             return;
         }
 
-        _processes.Add(ChildProcess.Start("at-spi-bus-launcher", launcher, ["--launch-immediately"], _environment));
-        _ = await Until(async () => (await ChildProcess.RunAsync("dbus-send",
-            ["--session", "--print-reply", "--dest=org.a11y.Bus", "/org/a11y/bus", "org.a11y.Bus.GetAddress"], _environment,
-            cancellationToken: ct)).ExitCode == 0, TimeSpan.FromSeconds(20));
+        // With --launch-immediately the launcher starts the a11y bus and sets its address as AT_SPI_BUS on the root
+        // window, where libatspi looks first; it skips that when WAYLAND_DISPLAY is set, so that must not leak in.
+        var env = new Dictionary<string, string?>(_environment, StringComparer.Ordinal) { ["WAYLAND_DISPLAY"] = null };
+        ChildProcess bus = ChildProcess.Start("at-spi-bus-launcher", launcher, ["--launch-immediately"], env);
+        _processes.Add(bus);
+
+        // As before, a bus that does not come up is not an error here (the tasks that need it say so); the wait ends on
+        // the property, the launcher's exit or the timeout.
+        _ = await Task.Factory.StartNew(() =>
+        {
+            using XEvents x = XEvents.Open(DisplayName);
+            return x.WaitUntil(() => x.GetText(x.Root, "AT_SPI_BUS") is not null, TimeSpan.FromSeconds(20), bus.Pid);
+        }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     private async Task StartWindowManagerAsync(CancellationToken ct)
@@ -145,13 +161,22 @@ internal sealed class Desktop : IAsyncDisposable
             return;
         }
 
-        _processes.Add(ChildProcess.Start("openbox", openbox, ["--sm-disable"], _environment));
-        if (ChildProcess.Which("wmctrl") is { } wmctrl
-            && !await Until(async () => (await ChildProcess.RunAsync(wmctrl, ["-m"], _environment, cancellationToken: ct)).ExitCode == 0,
-                TimeSpan.FromSeconds(20)))
+        // openbox runs its --startup command right before it enters its main loop. Its _NET_SUPPORTING_WM_CHECK (what
+        // wmctrl -m reads) comes ~100 ms earlier; an app that configures a window in between (an xterm does at once)
+        // has that request left unhandled and waits Xt's 5 s wmTimeout before its window is mapped.
+        ChildProcess wm = ChildProcess.Start("openbox", openbox, ["--sm-disable", "--startup", "echo " + OpenboxRunning], _environment);
+        _processes.Add(wm);
+        try
         {
-            throw new InvalidOperationException("openbox did not take over the display");
+            // ChildProcess keeps reading openbox's output for its whole life, so it never blocks on a full pipe.
+            _ = await wm.WaitForLineAsync(l => l == OpenboxRunning, TimeSpan.FromSeconds(20), ct);
         }
+        catch (TimeoutException e)
+        {
+            throw new InvalidOperationException($"openbox did not start on {DisplayName}: {e.Message}", e);
+        }
+
+        HasWindowManager = true;
     }
 
     private async Task SetMonitorsAsync(CancellationToken ct)
@@ -179,16 +204,59 @@ internal sealed class Desktop : IAsyncDisposable
     public Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null)
         => ChildProcess.RunAsync(file, args, _environment, timeout ?? TimeSpan.FromSeconds(30), stdin);
 
-    /// <summary>Waits until a visible window whose title matches appears; returns its X window id.</summary>
+    /// <summary>
+    /// Waits until the window manager lists (<c>_NET_CLIENT_LIST</c>) a viewable window whose title matches
+    /// <paramref name="titleRegex"/> (case-insensitively, as <c>xdotool search --name</c> did); returns its X window
+    /// id in decimal, as xdotool printed it. Blocks on X events (the client list, titles and map states changing).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No such window in time; the message lists the titles there were.</exception>
     public async Task<string> WaitForWindowAsync(string titleRegex, TimeSpan? timeout = null)
     {
-        (int code, string stdout, string stderr) = await RunAsync("xdotool", ["search", "--sync", "--onlyvisible", "--name", titleRegex], timeout: timeout ?? TimeSpan.FromSeconds(30));
-        return code == 0
-            ? stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0].Trim()
-            : throw new InvalidOperationException($"no window '{titleRegex}' on {DisplayName}: {stderr}");
+        TimeSpan limit = timeout ?? TimeSpan.FromSeconds(30);
+        if (!HasWindowManager)
+        {
+            // No window manager, no client list to watch: xdotool walks the window tree, re-searching every 0.5 s.
+            (int code, string stdout, string stderr) = await RunAsync("xdotool", ["search", "--sync", "--onlyvisible", "--name", titleRegex], timeout: limit);
+            return code == 0
+                ? stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0].Trim()
+                : throw new InvalidOperationException($"no window '{titleRegex}' on {DisplayName}: {stderr}");
+        }
+
+        var title = new Regex(titleRegex, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+        return await Task.Factory.StartNew(() =>
+        {
+            using XEvents x = XEvents.Open(DisplayName);
+            uint found = 0;
+            List<string> titles = [];
+            bool Listed()
+            {
+                titles.Clear();
+                foreach (uint w in x.GetWindows(x.Root, "_NET_CLIENT_LIST"))
+                {
+                    x.Watch(w);
+                    string? t = x.GetTitle(w);
+                    titles.Add(t ?? "(no title)");
+                    if (t is not null && title.IsMatch(t) && x.IsViewable(w))
+                    {
+                        found = w;
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            return x.WaitUntil(Listed, limit) == XEvents.Outcome.Met
+                ? found.ToString(CultureInfo.InvariantCulture)
+                : throw new InvalidOperationException($"no window '{titleRegex}' on {DisplayName} within {limit.TotalSeconds:0.#} s (windows: {(titles.Count == 0 ? "none" : string.Join(", ", titles.Select(t => "'" + t + "'")))})");
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
-    /// <summary>Polls <paramref name="condition"/> (backing off from 20 ms to 250 ms) until it holds or the timeout passes.</summary>
+    /// <summary>
+    /// Polls <paramref name="condition"/> (backing off from 20 ms to 250 ms) until it holds or the timeout passes. Only
+    /// for conditions no event announces to the evals: a file's contents, OCR of a window, a tool's answer about an
+    /// app's state. Readiness of the desktop's own parts and window waits block on their events instead.
+    /// </summary>
     public static async Task<bool> Until(Func<Task<bool>> condition, TimeSpan timeout)
     {
         var sw = Stopwatch.StartNew();
