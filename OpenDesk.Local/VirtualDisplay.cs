@@ -284,6 +284,7 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
     {
         var running = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var errors = new Queue<string>();
+        var errorsEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnOutput(object sender, DataReceivedEventArgs e)
         {
             // null: end of its stdout, so openbox (and its --startup command) exited.
@@ -295,7 +296,11 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
 
         void OnError(object sender, DataReceivedEventArgs e)
         {
-            if (e.Data is not null)
+            if (e.Data is null)
+            {
+                _ = errorsEnded.TrySetResult();
+            }
+            else
             {
                 lock (errors)
                 {
@@ -323,7 +328,10 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
 
         if (!running.Task.Result || p.HasExited)
         {
+            // Its last stderr lines (the reason) may still be on their way when the exit is seen: wait for the end of
+            // stderr, bounded (a child of openbox could hold it open).
             _ = p.WaitForExit(5000);
+            _ = errorsEnded.Task.Wait(TimeSpan.FromSeconds(2));
             string code = p.HasExited ? " with code " + p.ExitCode.ToString(CultureInfo.InvariantCulture) : string.Empty;
             string stderr;
             lock (errors)

@@ -114,6 +114,24 @@ public sealed class VirtualDisplayTests
         }
     }
 
+    [Fact]
+    public void GivenDisplayNumber_IsUsed_AndATakenOneFailsNamingIt()
+    {
+        DesktopFixture.RequireDesktop();
+        int n = Enumerable.Range(Random.Shared.Next(900, 990), 10).First(i => !File.Exists($"/tmp/.X{i}-lock") && !File.Exists($"/tmp/.X11-unix/X{i}"));
+        var options = new VirtualDisplayOptions { Width = 640, Height = 480, DisplayNumber = n, Accessibility = false };
+        using var vd = VirtualDisplay.Start(options);
+        Assert.Equal(":" + n, vd.DisplayName);
+        Assert.True(vd.HasWindowManager);
+        using (X11Connection x = X11Connection.TryOpen(vd.DisplayName) ?? throw new InvalidOperationException("cannot open " + vd.DisplayName))
+        {
+            Assert.Equal((640, 480), (x.Width, x.Height));
+        }
+
+        var e = Assert.Throws<InvalidOperationException>(() => VirtualDisplay.Start(options));
+        Assert.Contains($"display :{n} is in use", e.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>True when the window manager lists (<c>_NET_CLIENT_LIST</c>) a window of process <paramref name="pid"/>.</summary>
     private static bool IsManaged(X11Connection x, int pid)
         => x.GetLongs(x.Root, "_NET_CLIENT_LIST").Any(w => x.GetLongs(w, "_NET_WM_PID") is [var p] && (int)p == pid);
