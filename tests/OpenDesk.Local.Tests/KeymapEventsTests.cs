@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OpenDesk.Core;
 using OpenDesk.Local.Platforms.Linux;
 using OpenDesk.Local.Tests.Desktop;
@@ -5,7 +6,7 @@ using OpenDesk.Local.Tests.Desktop;
 namespace OpenDesk.Local.Tests;
 
 /// <summary>The input connection selects no events, yet every keymap change sends it some: they must not pile up.</summary>
-public sealed class KeymapEventsTests(DesktopFixture desktop) : DesktopTest(desktop)
+public sealed class KeymapEventsTests(DesktopFixture desktop, ITestOutputHelper output) : DesktopTest(desktop)
 {
     [Fact]
     public async Task TemporaryKeysymBindings_LeaveNoEventsQueued()
@@ -27,6 +28,46 @@ public sealed class KeymapEventsTests(DesktopFixture desktop) : DesktopTest(desk
         {
             _ = x.SyncAndCheck();
             Assert.Equal(0, x.QueuedEvents);
+        }
+    }
+
+    [Fact]
+    public async Task TypingManyCharactersNotOnTheKeymap_ChangesTheKeymapOnceToBindAndOnceToRestore()
+    {
+        // Every keymap change sends every X client a MappingNotify (the window manager reloads its key bindings for each):
+        // an independent client counts them for one typing call of characters that all need a temporary binding.
+        using X11Connection listener = X11Connection.TryOpen(Desktop.Display.DisplayName) ?? throw new InvalidOperationException("no X connection");
+        lock (listener.Gate)
+        {
+            _ = Interop.Xlib.XKeysymToKeycode(listener.Handle, 'a'); // Xlib asks for keymap notifications once it has a keymap
+        }
+
+        X11Input input = ((LinuxInput)Computer.Input).X11;
+        input.RestoreKeymap(); // an earlier test's bindings
+        _ = CountMappingNotify(listener);
+
+        const string text = "αβγδεζηθικλμ"; // 12 distinct characters not on the keymap (at most 16 spare keycodes are used)
+        var sw = Stopwatch.StartNew();
+        await Computer.Input.TypeTextAsync(new TextInput(text, 0), Wait.Token);
+        long typeMs = sw.ElapsedMilliseconds;
+        int bindNotifies = CountMappingNotify(listener);
+        input.RestoreKeymap();
+        int restoreNotifies = CountMappingNotify(listener);
+        output.WriteLine($"{text.Length} characters: typed in {typeMs} ms, {bindNotifies} MappingNotify to bind, {restoreNotifies} to restore");
+
+        // Xlib turns each keymap change into a few MappingNotify (one per XKB map notification, 4-5 on Xvfb); binding the
+        // characters one keycode at a time gave 49 and 48 here.
+        Assert.InRange(bindNotifies, 1, 8);
+        Assert.InRange(restoreNotifies, 1, 8);
+    }
+
+    /// <summary>The MappingNotify events the server has sent <paramref name="x"/> so far (discarded).</summary>
+    private static int CountMappingNotify(X11Connection x)
+    {
+        lock (x.Gate)
+        {
+            _ = x.SyncAndCheck();
+            return x.DrainEventsCountingMappingNotify();
         }
     }
 }

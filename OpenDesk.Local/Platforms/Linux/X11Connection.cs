@@ -108,17 +108,24 @@ internal sealed unsafe class X11Connection : IDisposable
     /// notifications arrive, after every keymap change): nothing else reads them, so they would pile up for the life of
     /// the process. Keymap notifications refresh Xlib's keysym tables. Caller holds <see cref="Gate"/>.
     /// </summary>
-    public void DrainEvents()
+    public void DrainEvents() => _ = DrainEventsCountingMappingNotify();
+
+    /// <summary><see cref="DrainEvents"/>, returning how many of the events were MappingNotify. Caller holds <see cref="Gate"/>.</summary>
+    public int DrainEventsCountingMappingNotify()
     {
+        int mappingNotify = 0;
         Interop.Xlib.XEvent ev;
         while (Interop.Xlib.XEventsQueued(Handle, 0) > 0)
         {
             _ = Interop.Xlib.XNextEvent(Handle, &ev);
             if (ev.Type == Interop.Xlib.MappingNotify)
             {
+                mappingNotify++;
                 _ = Interop.Xlib.XRefreshKeyboardMapping(&ev);
             }
         }
+
+        return mappingNotify;
     }
 
     /// <summary>The last request code that failed on this thread (for messages).</summary>

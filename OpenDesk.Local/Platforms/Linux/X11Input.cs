@@ -20,7 +20,6 @@ internal sealed class X11Input : IDisposable
     private readonly SemaphoreSlim _typing = new(1, 1);
     private readonly Dictionary<nuint, int> _bound = [];
     private readonly Timer _restoreTimer;
-    private int _keysymsPerKeycode = 2;
     private readonly int _minKeycode;
     private readonly int _maxKeycode;
 
@@ -120,15 +119,19 @@ internal sealed class X11Input : IDisposable
             _restoreTimer.Change(Timeout.Infinite, Timeout.Infinite);
             Dictionary<nuint, int> bound = _bound;
             Queue<int>? spare = null;
+            List<nuint> syms = [];
             foreach (Rune rune in input.Text.EnumerateRunes())
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (rune.Value == '\r')
+                if (rune.Value != '\r')
                 {
-                    continue;
+                    syms.Add(KeyNames.KeysymForRune(rune));
                 }
+            }
 
-                nuint sym = KeyNames.KeysymForRune(rune);
+            for (int index = 0; index < syms.Count; index++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                nuint sym = syms[index];
                 bool needsRemap;
                 lock (_x.Gate)
                 {
@@ -160,13 +163,26 @@ internal sealed class X11Input : IDisposable
                         bound.Clear();
                     }
 
-                    int keycode = spare.Dequeue();
+                    // Bind this character and the next ones that need it too, as far as spare keycodes go, in one keymap
+                    // change: every change makes every X client (the window manager too) reload its keymap.
+                    var batch = new Dictionary<nuint, int>();
                     lock (_x.Gate)
                     {
-                        Bind(keycode, sym);
+                        for (int j = index; j < syms.Count && spare.Count > 0; j++)
+                        {
+                            if (!batch.ContainsKey(syms[j]) && !bound.ContainsKey(syms[j]) && (j == index || FindOnKeymap(syms[j]).Keycode == 0))
+                            {
+                                batch[syms[j]] = spare.Dequeue();
+                            }
+                        }
+
+                        Bind(batch);
                     }
 
-                    bound[sym] = keycode;
+                    foreach ((nuint s, int kc) in batch)
+                    {
+                        bound[s] = kc;
+                    }
                 }
 
                 lock (_x.Gate)
@@ -380,7 +396,6 @@ internal sealed class X11Input : IDisposable
         {
             int count = _maxKeycode - _minKeycode + 1;
             IntPtr map = Interop.Xlib.XGetKeyboardMapping(_x.Handle, (byte)_minKeycode, count, out int per);
-            _keysymsPerKeycode = Math.Max(2, per);
             var result = new List<int>();
             if (map == IntPtr.Zero)
             {
@@ -413,39 +428,84 @@ internal sealed class X11Input : IDisposable
         }
     }
 
-    private unsafe void Bind(int keycode, nuint keysym)
+    /// <summary>Binds each keysym of <paramref name="keysyms"/> to its spare keycode (both levels) in one keymap change. Caller holds the gate.</summary>
+    private void Bind(Dictionary<nuint, int> keysyms)
     {
-        // Same width as the server's map, so restoring writes back exactly what was there (NoSymbol everywhere).
-        int per = _keysymsPerKeycode;
-        nuint* syms = stackalloc nuint[per];
-        for (int i = 0; i < per; i++)
+        if (keysyms.Count == 0)
         {
-            syms[i] = i < 2 ? keysym : 0;
+            return;
         }
 
-        X11Connection.ClearError();
-        _ = Interop.Xlib.XChangeKeyboardMapping(_x.Handle, keycode, per, syms, 1);
+        var changes = new Dictionary<int, nuint>();
+        foreach ((nuint sym, int keycode) in keysyms)
+        {
+            changes[keycode] = sym;
+        }
+
+        ChangeMapping(changes);
         Check("keyboard mapping");
+    }
+
+    /// <summary>Unbinds the keycodes of <paramref name="remapped"/> (back to NoSymbol) in one keymap change. Caller holds the gate.</summary>
+    private void Restore(Dictionary<nuint, int> remapped)
+    {
+        if (remapped.Count == 0)
+        {
+            return;
+        }
+
+        var changes = new Dictionary<int, nuint>();
+        foreach (int keycode in remapped.Values)
+        {
+            changes[keycode] = 0;
+        }
+
+        ChangeMapping(changes);
+        _ = _x.SyncAndCheck();
         _x.DrainEvents();
     }
 
-    private unsafe void Restore(Dictionary<nuint, int> remapped)
+    /// <summary>
+    /// Sets the keycodes of <paramref name="changes"/> to their keysym (0 = NoSymbol everywhere) with one
+    /// XChangeKeyboardMapping (one MappingNotify per client). Spare keycodes are scattered over the map, so the request
+    /// covers the range from the lowest to the highest and writes the keycodes in between back as they are (the server's
+    /// core-to-XKB conversion leaves such keys unchanged: checked on us and us,ru keymaps with xkbcomp). Caller holds the gate.
+    /// </summary>
+    private unsafe void ChangeMapping(Dictionary<int, nuint> changes)
     {
-        int per = _keysymsPerKeycode;
-        nuint* syms = stackalloc nuint[per];
-        for (int i = 0; i < per; i++)
+        int first = changes.Keys.Min(), last = changes.Keys.Max();
+        int count = last - first + 1;
+        IntPtr current = Interop.Xlib.XGetKeyboardMapping(_x.Handle, (byte)first, count, out int per);
+        if (current == IntPtr.Zero || per <= 0)
         {
-            syms[i] = 0;
+            throw new InternalErrorException("Could not read the keyboard map.");
         }
 
-        X11Connection.ClearError();
-        foreach (int keycode in remapped.Values)
+        try
         {
-            _ = Interop.Xlib.XChangeKeyboardMapping(_x.Handle, keycode, per, syms, 1);
-        }
+            // Same width as the server's map, so restoring writes back exactly what was there (NoSymbol everywhere).
+            var syms = new Span<nuint>((void*)current, count * per);
+            foreach ((int keycode, nuint sym) in changes)
+            {
+                Span<nuint> key = syms.Slice((keycode - first) * per, per);
+                key.Clear();
+                if (sym != 0)
+                {
+                    key[0] = sym;
+                    if (per > 1)
+                    {
+                        key[1] = sym;
+                    }
+                }
+            }
 
-        _ = _x.SyncAndCheck();
-        _x.DrainEvents();
+            X11Connection.ClearError();
+            _ = Interop.Xlib.XChangeKeyboardMapping(_x.Handle, first, per, (nuint*)current, count);
+        }
+        finally
+        {
+            _ = Interop.Xlib.XFree(current);
+        }
     }
 
     private void Check(string what)
