@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using OpenDesk.Serve.Demo;
+using OpenDesk.Testing.Desktop;
 
 namespace OpenDesk.Evals;
 
@@ -26,7 +27,7 @@ internal sealed record DesktopLayout(string Name, int Width, int Height, IReadOn
 /// A private X desktop started for the evals, owned by PID: Xvfb, a private D-Bus session with the AT-SPI bus,
 /// openbox, and XRandR monitors for multi-monitor layouts. Each part is awaited on the event that says it is ready:
 /// Xvfb's <c>-displayfd</c> line, dbus-daemon's address line, the <c>AT_SPI_BUS</c> property on the root window
-/// (PropertyNotify, <see cref="XEvents"/>) and a line openbox's <c>--startup</c> command prints as openbox enters its
+/// (PropertyNotify, <see cref="XEventWaiter"/>) and a line openbox's <c>--startup</c> command prints as openbox enters its
 /// main loop. Evals never use OpenDesk as a library, so this does not use OpenDesk.Local's VirtualDisplay.
 /// </summary>
 internal sealed class Desktop : IAsyncDisposable
@@ -149,8 +150,9 @@ internal sealed class Desktop : IAsyncDisposable
         // the property, the launcher's exit or the timeout.
         _ = await Task.Factory.StartNew(() =>
         {
-            using XEvents x = XEvents.Open(DisplayName);
-            return x.WaitUntil(() => x.GetText(x.Root, "AT_SPI_BUS") is not null, TimeSpan.FromSeconds(20), bus.Pid);
+            using XEventWaiter x = XEventWaiter.Open(DisplayName);
+            using ProcessDescriptor? launcher = ProcessDescriptor.IsSupported ? ProcessDescriptor.Open(bus.Pid) : null;
+            return x.WaitUntil(() => x.GetText(x.Root, "AT_SPI_BUS") is not null, TimeSpan.FromSeconds(20), launcher is null ? [] : [launcher], out _);
         }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
@@ -225,7 +227,7 @@ internal sealed class Desktop : IAsyncDisposable
         var title = new Regex(titleRegex, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
         return await Task.Factory.StartNew(() =>
         {
-            using XEvents x = XEvents.Open(DisplayName);
+            using XEventWaiter x = XEventWaiter.Open(DisplayName);
             uint found = 0;
             List<string> titles = [];
             bool Listed()
@@ -246,7 +248,7 @@ internal sealed class Desktop : IAsyncDisposable
                 return false;
             }
 
-            return x.WaitUntil(Listed, limit) == XEvents.Outcome.Met
+            return x.WaitUntil(Listed, limit, [], out _) == XEventWaiter.Outcome.Met
                 ? found.ToString(CultureInfo.InvariantCulture)
                 : throw new InvalidOperationException($"no window '{titleRegex}' on {DisplayName} within {limit.TotalSeconds:0.#} s (windows: {(titles.Count == 0 ? "none" : string.Join(", ", titles.Select(t => "'" + t + "'")))})");
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);

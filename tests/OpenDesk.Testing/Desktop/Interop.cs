@@ -14,6 +14,7 @@ internal static unsafe partial class Interop
         private const string Lib = "libxcb.so.1";
 
         internal const uint CwEventMask = 1u << 11;
+        internal const uint EventMaskStructureNotify = 1u << 17;
         internal const uint EventMaskPropertyChange = 1u << 22;
         internal const uint AtomAny = 0;
         internal const uint AtomWindow = 33;
@@ -60,6 +61,12 @@ internal static unsafe partial class Interop
 
         [LibraryImport(Lib)]
         internal static partial uint xcb_change_window_attributes(IntPtr c, uint window, uint value_mask, uint* value_list);
+
+        [LibraryImport(Lib)]
+        internal static partial uint xcb_get_window_attributes(IntPtr c, uint window);
+
+        [LibraryImport(Lib)]
+        internal static partial IntPtr xcb_get_window_attributes_reply(IntPtr c, uint cookie, out IntPtr e);
 
         [LibraryImport(Lib)]
         internal static partial uint xcb_get_property(IntPtr c, byte delete, uint window, uint property, uint type, uint long_offset, uint long_length);

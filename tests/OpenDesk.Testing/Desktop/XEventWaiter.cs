@@ -130,14 +130,14 @@ internal sealed unsafe class XEventWaiter : IDisposable
         }
     }
 
-    /// <summary>Asks for PropertyNotify events of <paramref name="window"/> (once per window). Errors for windows that
-    /// are already gone come back as events and are ignored.</summary>
+    /// <summary>Asks for the property and structure (map, unmap, destroy) events of <paramref name="window"/> (once per
+    /// window). Errors for windows that are already gone come back as events and are ignored.</summary>
     /// <param name="window">The window.</param>
     public void Watch(uint window)
     {
         if (window != 0 && _watched.Add(window))
         {
-            uint mask = EventMaskPropertyChange;
+            uint mask = EventMaskPropertyChange | EventMaskStructureNotify;
             _ = xcb_change_window_attributes(_c, window, CwEventMask, &mask);
         }
     }
@@ -193,6 +193,23 @@ internal sealed unsafe class XEventWaiter : IDisposable
     /// <summary>A window's title as <c>wmctrl -l</c> shows it: <c>_NET_WM_NAME</c>, else <c>WM_NAME</c>.</summary>
     /// <param name="window">The window.</param>
     public string? GetTitle(uint window) => GetText(window, "_NET_WM_NAME") ?? GetText(window, "WM_NAME");
+
+    /// <summary>True when the window is mapped and all its ancestors are (map state IsViewable).</summary>
+    /// <param name="window">The window.</param>
+    public bool IsViewable(uint window)
+    {
+        IntPtr reply = xcb_get_window_attributes_reply(_c, xcb_get_window_attributes(_c, window), out IntPtr error);
+        NativeMemory.Free((void*)error);
+        if (reply == IntPtr.Zero)
+        {
+            return false;
+        }
+
+        // xcb_get_window_attributes_reply_t: map_state is the byte at offset 26; XCB_MAP_STATE_VIEWABLE = 2.
+        bool viewable = *(byte*)(reply + 26) == 2;
+        NativeMemory.Free((void*)reply);
+        return viewable;
+    }
 
     /// <summary>The window id as <c>wmctrl</c> prints it (<c>0x</c> and eight hex digits).</summary>
     /// <param name="window">The window.</param>
