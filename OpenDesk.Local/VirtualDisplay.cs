@@ -41,6 +41,9 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
 {
     private const string AtspiLauncher = "/usr/libexec/at-spi-bus-launcher";
 
+    /// <summary>A Wayland session's socket name: apps that see it open there, not on this X display.</summary>
+    private const string WaylandDisplay = "WAYLAND_DISPLAY";
+
     /// <summary>The line openbox's <c>--startup</c> command prints once openbox is about to enter its main loop.</summary>
     private const string OpenboxRunning = "opendesk-openbox-running";
 
@@ -115,8 +118,9 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Points this process at the virtual desktop: sets <c>DISPLAY</c> (and <c>DBUS_SESSION_BUS_ADDRESS</c>) in both the
-    /// managed and the native environment (libatspi and GTK read the native one). Call before creating a
-    /// <see cref="LocalComputer"/> that should use it.
+    /// managed and the native environment (libatspi and GTK read the native one), and removes <c>WAYLAND_DISPLAY</c>,
+    /// which GTK and Qt apps would otherwise prefer, opening on the user's Wayland session instead of this desktop. Call
+    /// before creating a <see cref="LocalComputer"/> that should use it.
     /// </summary>
     public void ApplyToCurrentProcess()
     {
@@ -124,9 +128,14 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
         {
             Interop.Libc.SetEnvironment(key, value);
         }
+
+        Interop.Libc.UnsetEnvironment(WaylandDisplay);
     }
 
-    /// <summary>Starts a program on this desktop (with <see cref="Environment"/>); the caller owns the process.</summary>
+    /// <summary>
+    /// Starts a program on this desktop (with <see cref="Environment"/>, and without the caller's <c>WAYLAND_DISPLAY</c>,
+    /// so GTK and Qt apps open here rather than on a Wayland session); the caller owns the process.
+    /// </summary>
     /// <param name="fileName">The program.</param>
     /// <param name="arguments">Its arguments.</param>
     public Process StartProcess(string fileName, params string[] arguments)
@@ -142,6 +151,7 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
             psi.Environment[key] = value;
         }
 
+        _ = psi.Environment.Remove(WaylandDisplay);
         var p = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {fileName}.");
         p.StandardInput.Close();
         p.OutputDataReceived += static (_, _) => { };
@@ -237,7 +247,7 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
         // The launcher owns org.a11y.Bus on the session bus and (with --launch-immediately) starts the a11y bus and sets
         // its address as AT_SPI_BUS on the root window, where libatspi (ours and the apps') looks first. It skips that
         // property when WAYLAND_DISPLAY is set, so a Wayland session around this process must not leak in.
-        Process launcher = Spawn(AtspiLauncher, ["--launch-immediately"], without: "WAYLAND_DISPLAY");
+        Process launcher = Spawn(AtspiLauncher, ["--launch-immediately"], without: WaylandDisplay);
 
         // Ready when AT_SPI_BUS is on the root: a PropertyNotify wait on a private X connection, ended at once by the
         // launcher's exit. Only when that never came (an at-spi2 built without X11 does not set it) is the session bus

@@ -49,6 +49,36 @@ public sealed class VirtualDisplayTests
     }
 
     [Fact]
+    public void StartProcess_DoesNotPassOnTheCallersWaylandDisplay()
+    {
+        // GTK and Qt prefer Wayland when WAYLAND_DISPLAY is set: an app started "on" the virtual desktop from a Wayland
+        // session would open on the user's screen instead.
+        DesktopFixture.RequireDesktop();
+        string? before = Environment.GetEnvironmentVariable("WAYLAND_DISPLAY");
+        Environment.SetEnvironmentVariable("WAYLAND_DISPLAY", "wayland-opendesk-test");
+        try
+        {
+            using var vd = VirtualDisplay.Start(new VirtualDisplayOptions { Width = 320, Height = 240, WindowManager = false, Accessibility = false });
+            using Process sleeper = vd.StartProcess("sleep", "30");
+            try
+            {
+                string[] environment = File.ReadAllText($"/proc/{sleeper.Id}/environ").Split('\0');
+                Assert.Contains("DISPLAY=" + vd.DisplayName, environment);
+                Assert.DoesNotContain(environment, e => e.StartsWith("WAYLAND_DISPLAY=", StringComparison.Ordinal));
+            }
+            finally
+            {
+                sleeper.Kill();
+                sleeper.WaitForExit();
+            }
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("WAYLAND_DISPLAY", before);
+        }
+    }
+
+    [Fact]
     public void AppStartedRightAfterStart_IsManagedPromptly()
     {
         DesktopFixture.RequireDesktop();

@@ -26,6 +26,9 @@ internal static partial class Interop
         [LibraryImport(Libraries.Libc, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
         internal static partial int setenv(string name, string value, int overwrite);
 
+        [LibraryImport(Libraries.Libc, StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        internal static partial int unsetenv(string name);
+
         [LibraryImport(Libraries.Libc)]
         internal static partial uint geteuid();
 
@@ -66,6 +69,13 @@ internal static partial class Interop
         {
             Environment.SetEnvironmentVariable(name, value);
             _ = setenv(name, value, 1);
+        }
+
+        /// <summary>Removes a variable from both the managed and the native environment.</summary>
+        internal static void UnsetEnvironment(string name)
+        {
+            Environment.SetEnvironmentVariable(name, null);
+            _ = unsetenv(name);
         }
     }
 }
