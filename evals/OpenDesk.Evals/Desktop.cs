@@ -228,29 +228,10 @@ internal sealed class Desktop : IAsyncDisposable
         return await Task.Factory.StartNew(() =>
         {
             using XEventWaiter x = XEventWaiter.Open(DisplayName);
-            uint found = 0;
-            List<string> titles = [];
-            bool Listed()
-            {
-                titles.Clear();
-                foreach (uint w in x.GetWindows(x.Root, "_NET_CLIENT_LIST"))
-                {
-                    x.Watch(w);
-                    string? t = x.GetTitle(w);
-                    titles.Add(t ?? "(no title)");
-                    if (t is not null && title.IsMatch(t) && x.IsViewable(w))
-                    {
-                        found = w;
-                        return true;
-                    }
-                }
-
-                return false;
-            }
-
-            return x.WaitUntil(Listed, limit, [], out _) == XEventWaiter.Outcome.Met
+            uint found = x.WaitForClientWindow((w, t) => title.IsMatch(t) && x.IsViewable(w), limit, out string titles);
+            return found != 0
                 ? found.ToString(CultureInfo.InvariantCulture)
-                : throw new InvalidOperationException($"no window '{titleRegex}' on {DisplayName} within {limit.TotalSeconds:0.#} s (windows: {(titles.Count == 0 ? "none" : string.Join(", ", titles.Select(t => "'" + t + "'")))})");
+                : throw new InvalidOperationException($"no window '{titleRegex}' on {DisplayName} within {limit.TotalSeconds:0.#} s (windows: {titles})");
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 

@@ -130,6 +130,41 @@ internal sealed unsafe class XEventWaiter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until the window manager lists (<c>_NET_CLIENT_LIST</c>, what <c>wmctrl -l</c> shows) a window for which
+    /// <paramref name="matches"/> (window, title) holds, blocking on the client list and the listed windows' events.
+    /// </summary>
+    /// <param name="matches">The test, given each listed window and its title.</param>
+    /// <param name="timeout">The longest wait.</param>
+    /// <param name="titles">The titles listed at the last look ("(no title)" for untitled windows), for an error message.</param>
+    /// <returns>The window, or 0 when none matched in time.</returns>
+    public uint WaitForClientWindow(Func<uint, string, bool> matches, TimeSpan timeout, out string titles)
+    {
+        uint found = 0;
+        List<string> seen = [];
+        bool Listed()
+        {
+            seen.Clear();
+            foreach (uint w in GetWindows(Root, "_NET_CLIENT_LIST"))
+            {
+                Watch(w);
+                string? t = GetTitle(w);
+                seen.Add(t ?? "(no title)");
+                if (t is not null && matches(w, t))
+                {
+                    found = w;
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        bool met = WaitUntil(Listed, timeout, [], out _) == Outcome.Met;
+        titles = seen.Count == 0 ? "none" : string.Join(", ", seen.Select(t => "'" + t + "'"));
+        return met ? found : 0;
+    }
+
     /// <summary>Asks for the property and structure (map, unmap, destroy) events of <paramref name="window"/> (once per
     /// window). Errors for windows that are already gone come back as events and are ignored.</summary>
     /// <param name="window">The window.</param>

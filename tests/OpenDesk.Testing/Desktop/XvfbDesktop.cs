@@ -156,29 +156,10 @@ public class XvfbDesktop : IAsyncLifetime
         return Task.Factory.StartNew(() =>
         {
             using XEventWaiter x = XEventWaiter.Open(DisplayName);
-            uint found = 0;
-            List<string> titles = [];
-            bool Listed()
-            {
-                titles.Clear();
-                foreach (uint w in x.GetWindows(x.Root, "_NET_CLIENT_LIST"))
-                {
-                    x.Watch(w);
-                    string? t = x.GetTitle(w);
-                    titles.Add(t ?? "(no title)");
-                    if (t is not null && t.Contains(title, StringComparison.Ordinal))
-                    {
-                        found = w;
-                        return true;
-                    }
-                }
-
-                return false;
-            }
-
-            return x.WaitUntil(Listed, limit, [], out _) == XEventWaiter.Outcome.Met
+            uint found = x.WaitForClientWindow((_, t) => t.Contains(title, StringComparison.Ordinal), limit, out string titles);
+            return found != 0
                 ? XEventWaiter.Hex(found)
-                : throw new TimeoutException($"No window titled '{title}' appeared on {DisplayName} within {Seconds(limit)} s (windows: {(titles.Count == 0 ? "none" : string.Join(", ", titles.Select(t => "'" + t + "'")))}).");
+                : throw new TimeoutException($"No window titled '{title}' appeared on {DisplayName} within {Seconds(limit)} s (windows: {titles}).");
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
