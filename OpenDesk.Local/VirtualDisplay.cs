@@ -146,12 +146,7 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
             psi.ArgumentList.Add(a);
         }
 
-        foreach ((string key, string value) in _environment)
-        {
-            psi.Environment[key] = value;
-        }
-
-        _ = psi.Environment.Remove(WaylandDisplay);
+        SetEnvironment(psi);
         var p = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {fileName}.");
         p.StandardInput.Close();
         p.OutputDataReceived += static (_, _) => { };
@@ -246,8 +241,8 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
 
         // The launcher owns org.a11y.Bus on the session bus and (with --launch-immediately) starts the a11y bus and sets
         // its address as AT_SPI_BUS on the root window, where libatspi (ours and the apps') looks first. It skips that
-        // property when WAYLAND_DISPLAY is set, so a Wayland session around this process must not leak in.
-        Process launcher = Spawn(AtspiLauncher, ["--launch-immediately"], without: WaylandDisplay);
+        // property when WAYLAND_DISPLAY is set, which is why no process of this desktop gets it (SetEnvironment).
+        Process launcher = Spawn(AtspiLauncher, ["--launch-immediately"]);
 
         // Ready when AT_SPI_BUS is on the root: a PropertyNotify wait on a private X connection, ended at once by the
         // launcher's exit. Only when that never came (an at-spi2 built without X11 does not set it) is the session bus
@@ -455,11 +450,25 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
         return x is not null;
     }
 
+    /// <summary>
+    /// Gives a process this desktop's <see cref="Environment"/>, without the caller's <c>WAYLAND_DISPLAY</c>: GTK and Qt
+    /// apps would open on that Wayland session instead, and the AT-SPI launcher would not publish its bus on the root.
+    /// </summary>
+    private void SetEnvironment(ProcessStartInfo psi)
+    {
+        foreach ((string key, string value) in _environment)
+        {
+            psi.Environment[key] = value;
+        }
+
+        _ = psi.Environment.Remove(WaylandDisplay);
+    }
+
     /// <summary>Starts a process of this desktop. Its stderr is always read (to <paramref name="onError"/> or nowhere);
     /// its stdout too (to <paramref name="onOutput"/> or nowhere) unless <paramref name="captureOutput"/> leaves it to
     /// the caller.</summary>
     private Process Spawn(string file, string[] args, bool captureOutput = false, DataReceivedEventHandler? onOutput = null,
-        DataReceivedEventHandler? onError = null, string? without = null)
+        DataReceivedEventHandler? onError = null)
     {
         var psi = new ProcessStartInfo(file)
         {
@@ -473,16 +482,7 @@ public sealed class VirtualDisplay : IDisposable, IAsyncDisposable
             psi.ArgumentList.Add(a);
         }
 
-        foreach ((string key, string value) in _environment)
-        {
-            psi.Environment[key] = value;
-        }
-
-        if (without is not null)
-        {
-            _ = psi.Environment.Remove(without);
-        }
-
+        SetEnvironment(psi);
         Process p = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {file}.");
         _processes.Add(p);
         p.StandardInput.Close();
