@@ -98,7 +98,7 @@ public sealed class ClipboardTests(DesktopFixture desktop) : DesktopTest(desktop
         await Computer.Clipboard.WriteAsync(ClipboardContents.FromText(big), Wait.Token);
         X11Clipboard clipboard = X11;
         TimeSpan timeout = clipboard.IncrTimeout;
-        clipboard.IncrTimeout = TimeSpan.FromMilliseconds(500);
+        clipboard.IncrTimeout = TimeSpan.FromMilliseconds(1500); // long enough that a slow poll still sees the transfer active
         int served = clipboard.IncrTransfersServed;
         try
         {
@@ -122,7 +122,7 @@ public sealed class ClipboardTests(DesktopFixture desktop) : DesktopTest(desktop
                 },
                 "the INCR answer to the stalled requestor");
             Assert.Equal(1, clipboard.IncrTransfersActive);
-            await Wait.UntilAsync(() => clipboard.IncrTransfersActive == 0, "the stalled transfer to be dropped", TimeSpan.FromSeconds(5));
+            await Wait.UntilAsync(() => clipboard.IncrTransfersActive == 0, "the stalled transfer to be dropped", TimeSpan.FromSeconds(10));
             Assert.Equal(served, clipboard.IncrTransfersServed);
         }
         finally

@@ -349,16 +349,20 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
             return false; // never: reading while owning answers from memory; our window keeps its own event mask
         }
 
+        // Registered before the INCR answer is visible: a requestor (or a test) that sees it also sees the transfer counted.
+        var key = (requestor, property);
+        _serving[key] = new IncrTransfer(target, data, MaxChunkBytes) { LastActivity = Stopwatch.GetTimestamp() };
+        Volatile.Write(ref _incrActive, _serving.Count);
         _ = Interop.Xlib.XSelectInput(x.Handle, requestor, (nint)Interop.Xlib.PropertyChangeMask);
         nint size = data.Length;
         _ = Interop.Xlib.XChangeProperty(x.Handle, requestor, property, x.Atom("INCR"), 32, Interop.Xlib.PropModeReplace, (byte*)&size, 1);
         if (x.SyncAndCheck() != 0)
         {
-            return false; // the requestor's window is gone
+            _ = _serving.Remove(key); // the requestor's window is gone
+            Volatile.Write(ref _incrActive, _serving.Count);
+            return false;
         }
 
-        _serving[(requestor, property)] = new IncrTransfer(target, data, MaxChunkBytes) { LastActivity = Stopwatch.GetTimestamp() };
-        Volatile.Write(ref _incrActive, _serving.Count);
         return true;
     }
 
