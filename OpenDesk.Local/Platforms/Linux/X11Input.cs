@@ -469,20 +469,24 @@ internal sealed class X11Input : IDisposable
     /// Sets the keycodes of <paramref name="changes"/> to their keysym (0 = NoSymbol everywhere) with one
     /// XChangeKeyboardMapping (one MappingNotify per client). Spare keycodes are scattered over the map, so the request
     /// covers the range from the lowest to the highest and writes the keycodes in between back as they are (the server's
-    /// core-to-XKB conversion leaves such keys unchanged: checked on us and us,ru keymaps with xkbcomp). Caller holds the gate.
+    /// core-to-XKB conversion leaves such keys unchanged: checked on us and us,ru keymaps with xkbcomp). The read and the
+    /// write happen under a server grab, so a key another client changes inside the range at that moment is not
+    /// overwritten with its old value. Caller holds the gate.
     /// </summary>
     private unsafe void ChangeMapping(Dictionary<int, nuint> changes)
     {
         int first = changes.Keys.Min(), last = changes.Keys.Max();
         int count = last - first + 1;
-        IntPtr current = Interop.Xlib.XGetKeyboardMapping(_x.Handle, (byte)first, count, out int per);
-        if (current == IntPtr.Zero || per <= 0)
-        {
-            throw new InternalErrorException("Could not read the keyboard map.");
-        }
-
+        _ = Interop.Xlib.XGrabServer(_x.Handle);
+        IntPtr current = IntPtr.Zero;
         try
         {
+            current = Interop.Xlib.XGetKeyboardMapping(_x.Handle, (byte)first, count, out int per);
+            if (current == IntPtr.Zero || per <= 0)
+            {
+                throw new InternalErrorException("Could not read the keyboard map.");
+            }
+
             // Same width as the server's map, so restoring writes back exactly what was there (NoSymbol everywhere).
             var syms = new Span<nuint>((void*)current, count * per);
             foreach ((int keycode, nuint sym) in changes)
@@ -504,7 +508,12 @@ internal sealed class X11Input : IDisposable
         }
         finally
         {
-            _ = Interop.Xlib.XFree(current);
+            _ = Interop.Xlib.XUngrabServer(_x.Handle);
+            _ = Interop.Xlib.XFlush(_x.Handle); // never leave the server grabbed, even when this throws
+            if (current != IntPtr.Zero)
+            {
+                _ = Interop.Xlib.XFree(current);
+            }
         }
     }
 

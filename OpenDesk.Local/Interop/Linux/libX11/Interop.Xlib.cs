@@ -160,6 +160,12 @@ internal static unsafe partial class Interop
         internal static partial IntPtr XGetKeyboardMapping(SafeDisplayHandle display, byte firstKeycode, int count, out int keysymsPerKeycode);
 
         [LibraryImport(Libraries.X11)]
+        internal static partial int XGrabServer(SafeDisplayHandle display);
+
+        [LibraryImport(Libraries.X11)]
+        internal static partial int XUngrabServer(SafeDisplayHandle display);
+
+        [LibraryImport(Libraries.X11)]
         internal static partial int XChangeKeyboardMapping(SafeDisplayHandle display, int firstKeycode, int keysymsPerKeycode, nuint* keysyms, int numCodes);
 
         [LibraryImport(Libraries.X11)]
