@@ -61,6 +61,31 @@ public sealed class KeymapEventsTests(DesktopFixture desktop, ITestOutputHelper 
         Assert.InRange(restoreNotifies, 1, 8);
     }
 
+    [Fact]
+    public async Task TypingMoreCharactersThanSpareKeycodes_RecyclesThemInTheChangeThatBindsTheNextOnes()
+    {
+        using X11Connection listener = X11Connection.TryOpen(Desktop.Display.DisplayName) ?? throw new InvalidOperationException("no X connection");
+        lock (listener.Gate)
+        {
+            _ = Interop.Xlib.XKeysymToKeycode(listener.Handle, 'a');
+        }
+
+        X11Input input = ((LinuxInput)Computer.Input).X11;
+        input.RestoreKeymap();
+        _ = CountMappingNotify(listener);
+
+        // 26 distinct characters, more than the 16 spare keycodes: bound in two changes, the second recycling the keycodes
+        // of the first. A separate unbind before the second bind would make three changes.
+        const string text = "абвгдеёжзийклмнопрстуфхцчш";
+        await Computer.Input.TypeTextAsync(new TextInput(text, 0), Wait.Token);
+        int typingNotifies = CountMappingNotify(listener);
+        input.RestoreKeymap();
+        int oneChange = CountMappingNotify(listener);
+        output.WriteLine($"{text.Length} characters: {typingNotifies} MappingNotify while typing, {oneChange} for one change (the restore)");
+        Assert.InRange(oneChange, 1, 8);
+        Assert.True(typingNotifies < (oneChange * 2) + (oneChange / 2), $"{typingNotifies} MappingNotify while typing is more than two keymap changes ({oneChange} each)");
+    }
+
     /// <summary>The MappingNotify events the server has sent <paramref name="x"/> so far (discarded).</summary>
     private static int CountMappingNotify(X11Connection x)
     {

@@ -141,6 +141,7 @@ internal sealed class X11Input : IDisposable
                 if (needsRemap)
                 {
                     spare ??= new Queue<int>(FindSpareKeycodes().Except(bound.Values));
+                    HashSet<int>? recycled = null;
                     if (spare.Count == 0)
                     {
                         if (bound.Count == 0)
@@ -148,19 +149,14 @@ internal sealed class X11Input : IDisposable
                             throw new InternalErrorException("No spare keycode is free to type characters that are not on the keyboard map.");
                         }
 
-                        // All spare keycodes are bound: let clients process what was typed, then recycle them.
+                        // All spare keycodes are bound: let clients process what was typed, then recycle them. The same
+                        // keymap change that binds the next characters unbinds the recycled keycodes it does not reuse.
                         await Task.Delay(s_remapGrace, cancellationToken).ConfigureAwait(false);
-                        lock (_x.Gate)
-                        {
-                            Restore(bound);
-                        }
-
-                        foreach (int kc in bound.Values)
+                        recycled = [.. bound.Values];
+                        foreach (int kc in recycled)
                         {
                             spare.Enqueue(kc);
                         }
-
-                        bound.Clear();
                     }
 
                     // Bind this character and the next ones that need it too, as far as spare keycodes go, in one keymap
@@ -170,13 +166,18 @@ internal sealed class X11Input : IDisposable
                     {
                         for (int j = index; j < syms.Count && spare.Count > 0; j++)
                         {
-                            if (!batch.ContainsKey(syms[j]) && !bound.ContainsKey(syms[j]) && (j == index || FindOnKeymap(syms[j]).Keycode == 0))
+                            if (!batch.ContainsKey(syms[j]) && (recycled is not null || !bound.ContainsKey(syms[j])) && (j == index || NeedsBinding(syms[j], recycled)))
                             {
                                 batch[syms[j]] = spare.Dequeue();
                             }
                         }
 
-                        Bind(batch);
+                        Bind(batch, unbind: recycled);
+                    }
+
+                    if (recycled is not null)
+                    {
+                        bound.Clear(); // only once the change is made: if it failed, the old bindings are still there to restore
                     }
 
                     foreach ((nuint s, int kc) in batch)
@@ -428,15 +429,33 @@ internal sealed class X11Input : IDisposable
         }
     }
 
-    /// <summary>Binds each keysym of <paramref name="keysyms"/> to its spare keycode (both levels) in one keymap change. Caller holds the gate.</summary>
-    private void Bind(Dictionary<nuint, int> keysyms)
+    /// <summary>
+    /// True when <paramref name="keysym"/> is not on the keymap, or only on a keycode that is about to be recycled. Caller
+    /// holds the gate.
+    /// </summary>
+    private bool NeedsBinding(nuint keysym, HashSet<int>? recycled)
     {
-        if (keysyms.Count == 0)
+        int keycode = FindOnKeymap(keysym).Keycode;
+        return keycode == 0 || recycled?.Contains(keycode) == true;
+    }
+
+    /// <summary>
+    /// Binds each keysym of <paramref name="keysyms"/> to its spare keycode (both levels) and unbinds the keycodes of
+    /// <paramref name="unbind"/> it does not reuse, in one keymap change. Caller holds the gate.
+    /// </summary>
+    private void Bind(Dictionary<nuint, int> keysyms, HashSet<int>? unbind)
+    {
+        if (keysyms.Count == 0 && (unbind is null || unbind.Count == 0))
         {
             return;
         }
 
         var changes = new Dictionary<int, nuint>();
+        foreach (int keycode in unbind ?? [])
+        {
+            changes[keycode] = 0;
+        }
+
         foreach ((nuint sym, int keycode) in keysyms)
         {
             changes[keycode] = sym;
