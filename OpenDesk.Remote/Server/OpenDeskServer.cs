@@ -451,8 +451,9 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
             {
                 string names = string.Join(", ", others.Select(s => s.PeerName));
                 string message = $"server is busy: {names} is the active controller. Disconnect them to take over.";
-                await RejectBusyAsync(channel, message).ConfigureAwait(false);
+                // Audited before the controller can see the rejection, so whoever it tells finds the line already there.
                 Rejected(peerName, clientKey, remoteAddress, "busy: " + message);
+                await RejectBusyAsync(channel, message).ConfigureAwait(false);
                 return;
             }
 
@@ -480,9 +481,10 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
                 await peer.ExchangeHelloAsync(hello, helloTimeout.Token).ConfigureAwait(false);
             }
 
-            peer.Start();
+            // The session's opening line comes before any call of it can be served (and audited).
             _audit.SessionOpened(session.Id, peerName, clientKey, remoteAddress, mode);
             ServerLog.SessionOpened(_options.Logger, session.Id, peerName, remoteAddress, mode);
+            peer.Start();
             session.EndOpening();
             await peer.Completion.WaitAsync(stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             string reason = session.CloseReason.Length > 0 ? session.CloseReason
@@ -544,7 +546,6 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
         }
     }
 
-    /// <summary>Kestrel's application: one <see cref="DefaultHttpContext"/> per request, handed to the middleware.</summary>
     /// <summary>
     /// The RFC 6455 server handshake over Kestrel's HTTP/1.1 upgrade; null (after a 426 or 400 answer) when the request
     /// is not a valid WebSocket upgrade.
