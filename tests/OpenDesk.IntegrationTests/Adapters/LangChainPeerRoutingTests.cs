@@ -177,9 +177,7 @@ root.mainloop()
         public static async Task<(TestProcess Process, int X, int Y, int W, int H)> StartAsync(
             IReadOnlyDictionary<string, string> env, int x, int y, int w, int h, CancellationToken ct)
         {
-            string script = Path.Combine(Path.GetTempPath(), "opendesk-typing-target.py");
-            await File.WriteAllTextAsync(script, Script, ct);
-            var p = TestProcess.Start("python3", [script, $"{x}", $"{y}", $"{w}", $"{h}"], environment: env);
+            var p = TestProcess.Start("python3", ["-c", Script, $"{x}", $"{y}", $"{w}", $"{h}"], environment: env);
             try
             {
                 string ready = await p.WaitForLineAsync(l => l.StartsWith("ready ", StringComparison.Ordinal), TimeSpan.FromSeconds(20), ct);

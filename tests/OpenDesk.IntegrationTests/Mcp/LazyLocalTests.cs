@@ -69,8 +69,10 @@ public sealed class LazyLocalTests
             cancellationToken: Ct);
 
     /// <summary>The <c>opendesk mcp</c> process serving <paramref name="home"/> (its command line names the unique home).</summary>
+    /// <summary>The newest (highest pid) <c>opendesk mcp</c> of <paramref name="home"/>: an earlier one may not be reaped yet.</summary>
     private static int FindMcpProcess(string home)
     {
+        int found = 0;
         foreach (string dir in Directory.EnumerateDirectories("/proc"))
         {
             if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
@@ -79,12 +81,12 @@ public sealed class LazyLocalTests
                 string[] args = cmd.Split('\0');
                 if (args.Contains("mcp") && args.Contains(home))
                 {
-                    return pid;
+                    found = Math.Max(found, pid);
                 }
             }
         }
 
-        throw new InvalidOperationException("opendesk mcp process not found");
+        return found > 0 ? found : throw new InvalidOperationException("opendesk mcp process not found");
     }
 
     private static bool LoadsLibX11(int pid) => TryRead($"/proc/{pid}/maps")?.Contains("/libX11.so", StringComparison.Ordinal) == true;

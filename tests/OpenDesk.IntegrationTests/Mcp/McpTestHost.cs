@@ -250,9 +250,7 @@ root.mainloop()
 
     public static async Task<(TestProcess Process, int X, int Y, int W, int H)> StartAsync(IReadOnlyDictionary<string, string> env, int x, int y, int w, int h, CancellationToken ct)
     {
-        string script = Path.Combine(Path.GetTempPath(), "opendesk-click-target.py");
-        await File.WriteAllTextAsync(script, Script, ct);
-        var p = TestProcess.Start("python3", [script, $"{x}", $"{y}", $"{w}", $"{h}"], environment: env);
+        var p = TestProcess.Start("python3", ["-c", Script, $"{x}", $"{y}", $"{w}", $"{h}"], environment: env);
         string ready = await p.WaitForLineAsync(l => l.StartsWith("ready ", StringComparison.Ordinal), TimeSpan.FromSeconds(20), ct);
         int[] r = [.. ready.Split(' ').Skip(1).Select(int.Parse)];
         return (p, r[0], r[1], r[2], r[3]);

@@ -19,7 +19,8 @@ public sealed class CliFormattingAndPolicyTests
         (OpendeskProcess serve, _, _) = await StartServeAsync(homes["s"], port, "--approve", "console");
         await using (serve)
         {
-            Assert.Contains("will be DENIED", serve.StandardError, StringComparison.Ordinal);
+            // stderr and stdout are separate pipes: the ready line on stdout does not mean stderr has been read yet.
+            await WaitUntilAsync(() => serve.StandardError.Contains("will be DENIED", StringComparison.Ordinal), "the start-up warning that actions will be denied");
             await using RemoteComputer remote = await OpenDeskClient.ConnectAsync("desk", new OpenDeskClientOptions { Home = new OpenDeskHome(homes["c"]), UseMdns = false }, TestContext.Current.CancellationToken);
             Assert.NotEmpty(await remote.Display.GetDisplaysAsync(TestContext.Current.CancellationToken));
             await Assert.ThrowsAsync<PermissionDeniedException>(() => remote.Input.TypeTextAsync(new TextInput("x"), TestContext.Current.CancellationToken).AsTask());

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using OpenDesk.IntegrationTests.Infrastructure;
 using static OpenDesk.IntegrationTests.Remote.RemoteSteps;
@@ -100,7 +101,15 @@ public sealed partial class InteropTests
         Assert.Contains("description: refpeer box", output, StringComparison.Ordinal);
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(shot)[..4]);
         await server.WaitForLineAsync(l => l.StartsWith("call ", StringComparison.Ordinal) && l.Contains("display.capture", StringComparison.Ordinal), Step);
-        Assert.DoesNotContain("\"violations\":[{", server.StandardOutput, StringComparison.Ordinal);
+
+        // refpeer reports a session's protocol violations in its closing line: wait for both sessions (pair-with, connect).
+        static string[] Closed(OpendeskProcess p) => [.. p.StandardOutput.Split('\n').Where(l => l.StartsWith("session ", StringComparison.Ordinal) && l.Contains("\"closed\"", StringComparison.Ordinal))];
+        await WaitUntilAsync(() => Closed(server).Length >= 2, "refpeer to log both sessions closed");
+        foreach (string closed in Closed(server))
+        {
+            using JsonDocument json = JsonDocument.Parse(closed["session ".Length..]);
+            Assert.Equal(0, json.RootElement.GetProperty("violations").GetArrayLength());
+        }
     }
 
     [GeneratedRegex(@"(\d+) passed, (\d+) failed")]

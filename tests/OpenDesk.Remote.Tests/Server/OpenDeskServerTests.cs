@@ -303,7 +303,7 @@ public sealed class OpenDeskServerTests
         await using ServerHarness h = await ServerHarness.StartAsync(o => new OpenDeskServerOptions
         {
             Home = o.Home, Host = o.Host, Port = o.Port, AdvertiseMdns = false,
-            HandshakeTimeout = TimeSpan.FromSeconds(1), MaxMessageSize = 4096,
+            HandshakeTimeout = TimeSpan.FromSeconds(3), MaxMessageSize = 4096,
         });
         await using RemoteComputer active = await OpenDeskClient.ConnectAsync("desk", h.NewTrustedController(), Ct);
 
