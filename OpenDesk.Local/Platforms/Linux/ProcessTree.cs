@@ -151,9 +151,17 @@ internal static class ProcessTree
             Thread.Sleep(20);
         }
 
-        foreach (int pid in pids.Where(IsAlive))
+        List<int> killed = [.. pids.Where(IsAlive)];
+        foreach (int pid in killed)
         {
             _ = Interop.Libc.kill(pid, Interop.Libc.SIGKILL);
+        }
+
+        // SIGKILL is delivered asynchronously: return once they are gone (or zombies), so callers never see them alive.
+        sw.Restart();
+        while (sw.Elapsed < TimeSpan.FromSeconds(2) && killed.Any(IsAlive))
+        {
+            Thread.Sleep(20);
         }
     }
 }

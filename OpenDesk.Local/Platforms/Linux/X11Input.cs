@@ -11,10 +11,10 @@ namespace OpenDesk.Local.Platforms.Linux;
 [SupportedOSPlatform("linux")]
 internal sealed class X11Input : IDisposable
 {
-    // Clients refresh their keymap lazily when they see MappingNotify; give them time to do so before the
-    // temporary bindings are removed again (xdotool has the same delay).
-    private static readonly TimeSpan s_remapGrace = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan s_restoreAfterIdle = TimeSpan.FromMilliseconds(750);
+    // Xlib applies a keymap change when it reads the notification off the wire, not when the app handles the keys queued
+    // before it: a client must have read the keys typed with temporary bindings before those are changed again. xdotool
+    // waits 250 ms; a loaded machine can deschedule a client for longer, so recycling keycodes mid-text waits 1 s.
+    private static readonly TimeSpan s_remapGrace = TimeSpan.FromSeconds(1);
 
     private readonly X11Connection _x;
     private readonly SemaphoreSlim _typing = new(1, 1);
@@ -215,12 +215,18 @@ internal sealed class X11Input : IDisposable
             // bindings stay until typing has been idle for a while, then the original (empty) mapping is restored.
             if (_bound.Count > 0)
             {
-                _restoreTimer.Change(s_restoreAfterIdle, Timeout.InfiniteTimeSpan);
+                _restoreTimer.Change(RestoreAfterIdle, Timeout.InfiniteTimeSpan);
             }
 
             _typing.Release();
         }
     }
+
+    /// <summary>
+    /// How long typing must be idle before the temporary bindings are removed (default 2 s, for the same reason as the
+    /// recycling grace); <see cref="Timeout.InfiniteTimeSpan"/> keeps them until <see cref="RestoreKeymap"/>.
+    /// </summary>
+    internal TimeSpan RestoreAfterIdle { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>True while characters are temporarily bound to spare keycodes.</summary>
     public bool HasTemporaryBindings => _bound.Count > 0;
