@@ -53,8 +53,8 @@ public sealed class XvfbDesktopTests(ITestOutputHelper output)
 }
 
 /// <summary>
-/// Tests that start private Xvfb desktops run one at a time: OpenDesk.Local's VirtualDisplay picks the first display
-/// number without a lock file, so two desktops started at the same moment can race for the same number.
+/// Tests that start private Xvfb desktops run one at a time, so two desktops (and their apps) do not compete for the
+/// CPU. Display numbers cannot collide: VirtualDisplay lets Xvfb pick a free one (-displayfd).
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class XvfbCollection

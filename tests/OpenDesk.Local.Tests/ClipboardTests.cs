@@ -100,7 +100,7 @@ public sealed class ClipboardTests(DesktopFixture desktop) : DesktopTest(desktop
         await Computer.Clipboard.WriteAsync(ClipboardContents.FromText(big), Wait.Token);
         X11Clipboard clipboard = X11;
         TimeSpan timeout = clipboard.IncrTimeout;
-        clipboard.IncrTimeout = TimeSpan.FromMilliseconds(1500); // long enough that a slow poll still sees the transfer active
+        clipboard.IncrTimeout = TimeSpan.FromSeconds(3); // long enough that a slow poll still sees the transfer active
         int served = clipboard.IncrTransfersServed;
         try
         {
@@ -124,7 +124,7 @@ public sealed class ClipboardTests(DesktopFixture desktop) : DesktopTest(desktop
                 },
                 "the INCR answer to the stalled requestor");
             Assert.Equal(1, clipboard.IncrTransfersActive);
-            await Wait.UntilAsync(() => clipboard.IncrTransfersActive == 0, "the stalled transfer to be dropped", TimeSpan.FromSeconds(10));
+            await Wait.UntilAsync(() => clipboard.IncrTransfersActive == 0, "the stalled transfer to be dropped", TimeSpan.FromSeconds(20));
             Assert.Equal(served, clipboard.IncrTransfersServed);
         }
         finally

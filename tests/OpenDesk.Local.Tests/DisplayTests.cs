@@ -124,6 +124,9 @@ public sealed class DisplayTests(DesktopFixture desktop, ITestOutputHelper outpu
         ScreenFingerprint before = Desktop.Computer.GetFingerprint();
         Assert.Equal(before, Desktop.Computer.GetFingerprint());
         await Computer.Input.TypeTextAsync(new TextInput("x", 0), Wait.Token);
+
+        // The echo goes through the pty and bash before xterm draws it, which can take longer than a settle sample (50 ms).
+        await Wait.UntilAsync(() => !Desktop.Computer.GetFingerprint().Equals(before), "the typed x to show");
         SettleResult after = await Desktop.Computer.WaitForSettleAsync(before, TimeSpan.FromSeconds(5));
         Assert.True(after.Changed, $"no change seen after typing (stable={after.Stable}, {after.Elapsed})");
         double diff = after.Last.Difference(before);

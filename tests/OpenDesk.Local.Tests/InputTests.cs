@@ -107,19 +107,22 @@ public sealed class InputTests(DesktopFixture desktop, ITestOutputHelper output)
     public async Task Scroll_WheelOverXterm_ScrollsItsHistory()
     {
         (_, Window w) = await StartShellAsync("scroll-term");
-        string done = Path.Combine(TempDir, "scroll-done");
-        await Computer.Input.TypeTextAsync(new TextInput($"seq 1 300; touch {done}\n", 0), Wait.Token);
-        await Wait.UntilAsync(() => File.Exists(done), "seq to finish");
+        string ready = ReadyMarker("scroll-term");
+        File.Delete(ready);
+        await Computer.Input.TypeTextAsync(new TextInput("seq 1 300\n", 0), Wait.Token);
+        await Wait.UntilAsync(() => File.Exists(ready), "seq to finish and bash to print its prompt");
+
+        // bash prints the prompt right after the marker, and xterm draws it a moment later: the view is final once it has
+        // not changed for 300 ms (a view taken before the prompt would never come back after scrolling).
         Rect b = w.Bounds!.Value;
-        await Desktop.Computer.WaitForSettleAsync(null, TimeSpan.FromSeconds(3));
-        ScreenFingerprint before = Desktop.Computer.GetFingerprint(b);
+        SettleResult bottom = await ScreenSettle.WaitAsync(
+            _ => ValueTask.FromResult(Desktop.Computer.GetFingerprint(b)), null, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100), stableSamples: 4, Wait.Token);
+        Assert.True(bottom.Stable, $"the terminal kept changing for {bottom.Elapsed}");
+        ScreenFingerprint before = bottom.Last;
         await Computer.Input.SendPointerAsync(new PointerEvent(PointerAction.Scroll, b.Center, Dy: -5), Wait.Token);
-        SettleResult after = await Desktop.Computer.WaitForSettleAsync(before, TimeSpan.FromSeconds(3));
-        ScreenFingerprint scrolled = Desktop.Computer.GetFingerprint(b);
-        Assert.NotEqual(before, scrolled);
+        await Wait.UntilAsync(() => !Desktop.Computer.GetFingerprint(b).Equals(before), "the wheel to scroll the history");
         await Computer.Input.SendPointerAsync(new PointerEvent(PointerAction.Scroll, b.Center, Dy: 5), Wait.Token);
         await Wait.UntilAsync(() => Desktop.Computer.GetFingerprint(b).Equals(before), "scrolling back to restore the view");
-        Assert.True(after.Changed);
     }
 
     [Fact]
@@ -173,7 +176,7 @@ public sealed class InputTests(DesktopFixture desktop, ITestOutputHelper output)
     private async Task<(Process Shell, Window Window)> StartShellAsync(string title)
     {
         // A clean bash that has printed its prompt before we type (PROMPT_COMMAND writes the marker just before readline reads).
-        string ready = Path.Combine(TempDir, $"{title}.ready");
+        string ready = ReadyMarker(title);
         (Process p, Window w) = await Apps.StartWithWindowAsync("xterm", "-u8", "-geometry", "80x20+200+150", "-T", title,
             "-e", "env", "LANG=C.UTF-8", $"PROMPT_COMMAND=touch {ready}", "bash", "--norc", "--noprofile", "-i");
         await Wait.UntilAsync(() => Alive(p) && File.Exists(ready), "the shell to start");
@@ -181,6 +184,9 @@ public sealed class InputTests(DesktopFixture desktop, ITestOutputHelper output)
         await Wait.UntilAsync(async () => Alive(p) && (await Computer.Windows.GetFocusedAsync(Wait.Token))?.Id == w.Id, $"{title} to have the focus");
         return (p, w);
     }
+
+    /// <summary>The file the shell of <see cref="StartShellAsync"/> touches each time it is about to print its prompt.</summary>
+    private string ReadyMarker(string title) => Path.Combine(TempDir, $"{title}.ready");
 
     private async Task<string> KeymapAsync()
     {

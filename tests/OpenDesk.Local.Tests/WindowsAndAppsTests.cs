@@ -79,7 +79,8 @@ public sealed class WindowsAndAppsTests(DesktopFixture desktop, ITestOutputHelpe
             // Graceful close through the window manager (WM_DELETE_WINDOW), then SIGTERM if it were still there.
             await Computer.Apps.CloseAsync("xcalc", Wait.Token);
             await Wait.UntilAsync(() => !IsAlive(pid), "xcalc to exit");
-            Assert.DoesNotContain("xcalc", await Computer.Apps.ListAsync(Wait.Token));
+            // The process may be gone (SIGTERM after the grace) before the window manager has dropped its window.
+            await Wait.UntilAsync(async () => !(await Computer.Apps.ListAsync(Wait.Token)).Contains("xcalc"), "xcalc to leave the app list");
             await Assert.ThrowsAsync<NotFoundException>(async () => await Computer.Apps.FocusAsync("xcalc", Wait.Token));
             await Assert.ThrowsAsync<NotFoundException>(async () => await Computer.Apps.OpenAsync("no-such-app-xyz", Wait.Token));
         }

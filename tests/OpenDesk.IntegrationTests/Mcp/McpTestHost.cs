@@ -46,33 +46,13 @@ internal static class McpTestHost
         }
     }
 
-    /// <summary>
-    /// Starts a private Xvfb on a random display number in 400..899 (VirtualDisplay's own scan starts at :90 and two
-    /// parallel scans can pick the same number: the loser then talks to the winner's server).
-    /// </summary>
+    /// <summary>Starts a private Xvfb without a window manager (Xvfb picks a free display number itself: -displayfd).</summary>
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public static OpenDesk.Local.VirtualDisplay StartDesktop(int width, int height)
-    {
-        for (int attempt = 0; ; attempt++)
+        => OpenDesk.Local.VirtualDisplay.Start(new OpenDesk.Local.VirtualDisplayOptions
         {
-            int n = Random.Shared.Next(400, 900);
-            if (File.Exists($"/tmp/.X{n}-lock") || File.Exists($"/tmp/.X11-unix/X{n}"))
-            {
-                continue;
-            }
-
-            try
-            {
-                return OpenDesk.Local.VirtualDisplay.Start(new OpenDesk.Local.VirtualDisplayOptions
-                {
-                    Width = width, Height = height, DisplayNumber = n, WindowManager = false, Accessibility = false,
-                });
-            }
-            catch (InvalidOperationException) when (attempt < 5)
-            {
-            }
-        }
-    }
+            Width = width, Height = height, WindowManager = false, Accessibility = false,
+        });
 
     public static string NewHome()
     {
