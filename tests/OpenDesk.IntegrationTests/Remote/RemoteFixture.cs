@@ -10,11 +10,35 @@ internal static partial class RemoteSteps
 {
     public static readonly TimeSpan Step = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// A loopback port that is free now, for a test that must start serve on the same port more than once (pair, then
+    /// serve; kill, then restart). It is picked below the kernel's ephemeral range: a port from that range (what bind(0)
+    /// hands out) can be taken by any outgoing connection on the machine before serve binds it.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        int ephemeralLow = 32768;
+        try
+        {
+            ephemeralLow = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+
+        for (int attempt = 0; ; attempt++)
+        {
+            int port = Random.Shared.Next(Math.Max(1024, ephemeralLow - 12000), ephemeralLow);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException) when (attempt < 50)
+            {
+            }
+        }
     }
 
     /// <summary>Runs <c>opendesk pair</c> on <paramref name="serverHome"/> and <c>opendesk pair-with</c> from <paramref name="controllerHome"/>.</summary>
