@@ -577,6 +577,7 @@ public sealed class OpenDeskServer : IAsyncDisposable, IAdminTarget
         return WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = KeepAliveInterval });
     }
 
+    /// <summary>Kestrel's application: one <see cref="DefaultHttpContext"/> per request, handed to the middleware.</summary>
     private sealed class HttpApplication(RequestDelegate handler) : IHttpApplication<HttpContext>
     {
         public HttpContext CreateContext(IFeatureCollection contextFeatures) => new DefaultHttpContext(contextFeatures);
