@@ -140,6 +140,117 @@ public sealed class ClipboardTests(DesktopFixture desktop) : DesktopTest(desktop
         await Wait.UntilAsync(() => clipboard.IncrTransfersServed == served + 1, "the transfer counted as served");
     }
 
+    [Fact]
+    public async Task Read_AfterAReadGaveUpMidIncr_AWriteForTheAbandonedTransferIsNotTakenForTheNewAnswer()
+    {
+        // A scripted owner (a raw X client) answers the first text request with INCR and then stalls, so the read gives
+        // up. It answers the second request with "FRESH", and right after writes the late chunk of the first transfer into
+        // the property that transfer was given - as an owner that wakes up late would. The second read must return FRESH.
+        using X11Connection owner = X11Connection.TryOpen(Desktop.Display.DisplayName) ?? throw new InvalidOperationException("no X connection");
+        using var stop = new CancellationTokenSource();
+        nuint window;
+        lock (owner.Gate)
+        {
+            window = Interop.Xlib.XCreateSimpleWindow(owner.Handle, owner.Root, 0, 0, 1, 1, 0, 0, 0);
+            _ = Interop.Xlib.XSetSelectionOwner(owner.Handle, owner.Atom("CLIPBOARD"), window, Interop.Xlib.CurrentTime);
+            Assert.Equal(0, owner.SyncAndCheck());
+        }
+
+        var requests = new List<string>();
+        Task script = Task.Run(() => RunStallingOwner(owner, requests, stop.Token));
+        X11Clipboard clipboard = X11;
+        TimeSpan timeout = clipboard.ReadTimeout;
+        clipboard.ReadTimeout = TimeSpan.FromMilliseconds(500);
+        try
+        {
+            ClipboardContents first = await clipboard.ReadAsync(Wait.Token);
+            Assert.Null(first.GetText());
+            ClipboardContents second = await clipboard.ReadAsync(Wait.Token);
+            Assert.Equal("FRESH", second.GetText());
+            lock (requests)
+            {
+                Assert.Equal(["TARGETS", "UTF8_STRING", "TARGETS", "UTF8_STRING"], requests);
+            }
+        }
+        finally
+        {
+            clipboard.ReadTimeout = timeout;
+            await stop.CancelAsync();
+            await script;
+        }
+    }
+
+    /// <summary>The owner side of the test above: refuses TARGETS, answers UTF8_STRING with INCR (then stalls), then with FRESH plus the late chunk.</summary>
+    private static unsafe void RunStallingOwner(X11Connection owner, List<string> requests, CancellationToken stop)
+    {
+        (nuint Requestor, nuint Property)? stalled = null;
+        var pfd = new Interop.Libc.PollFd { Fd = Interop.Xlib.XConnectionNumber(owner.Handle), Events = Interop.Libc.POLLIN };
+        while (!stop.IsCancellationRequested)
+        {
+            lock (owner.Gate)
+            {
+                while (Interop.Xlib.XPending(owner.Handle) > 0)
+                {
+                    Interop.Xlib.XEvent ev;
+                    _ = Interop.Xlib.XNextEvent(owner.Handle, &ev);
+                    if (ev.Type != Interop.Xlib.SelectionRequest)
+                    {
+                        continue;
+                    }
+
+                    // XSelectionRequestEvent (Xlib.h, x86_64): requestor 40, selection 48, target 56, property 64, time 72.
+                    nuint requestor = (nuint)ev.Pad[5], target = (nuint)ev.Pad[7], property = (nuint)ev.Pad[8];
+                    string name = owner.AtomName(target) ?? "?";
+                    lock (requests)
+                    {
+                        requests.Add(name);
+                    }
+
+                    nuint answered = 0;
+                    if (name == "UTF8_STRING" && stalled is null)
+                    {
+                        nint size = 100_000;
+                        _ = Interop.Xlib.XChangeProperty(owner.Handle, requestor, property, owner.Atom("INCR"), 32, Interop.Xlib.PropModeReplace, (byte*)&size, 1);
+                        stalled = (requestor, property);
+                        answered = property;
+                    }
+                    else if (name == "UTF8_STRING")
+                    {
+                        WriteText(owner, requestor, property, "FRESH");
+                        answered = property;
+                    }
+
+                    var reply = default(Interop.Xlib.XEvent);
+                    reply.Pad[0] = Interop.Xlib.SelectionNotify;
+                    reply.Pad[4] = (long)requestor;
+                    reply.Pad[5] = ev.Pad[6];
+                    reply.Pad[6] = (long)target;
+                    reply.Pad[7] = (long)answered;
+                    reply.Pad[8] = ev.Pad[9];
+                    _ = Interop.Xlib.XSendEvent(owner.Handle, requestor, Interop.Xlib.False, 0, &reply);
+                    if (answered != 0 && stalled is { } late && late.Property != 0 && requests.Count(r => r == "UTF8_STRING") == 2)
+                    {
+                        WriteText(owner, late.Requestor, late.Property, "STALE chunk of the abandoned transfer");
+                    }
+
+                    _ = owner.SyncAndCheck();
+                }
+            }
+
+            pfd.REvents = 0;
+            _ = Interop.Libc.poll(ref pfd, 1, 50);
+        }
+
+        static void WriteText(X11Connection x, nuint window, nuint property, string text)
+        {
+            byte[] bytes = Encoding.UTF8.GetBytes(text);
+            fixed (byte* p = bytes)
+            {
+                _ = Interop.Xlib.XChangeProperty(x.Handle, window, property, x.Atom("UTF8_STRING"), 8, Interop.Xlib.PropModeReplace, p, bytes.Length);
+            }
+        }
+    }
+
     /// <summary>Text of 16 × <paramref name="lines"/> characters with non-ASCII ones (multi-byte UTF-8 across chunk boundaries).</summary>
     private static string BigText(int lines)
     {

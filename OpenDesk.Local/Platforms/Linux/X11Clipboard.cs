@@ -16,7 +16,6 @@ namespace OpenDesk.Local.Platforms.Linux;
 internal sealed class X11Clipboard : IComputerClipboard, IDisposable
 {
     private const string PngMime = "image/png";
-    private static readonly TimeSpan s_readTimeout = TimeSpan.FromSeconds(3);
 
     private static readonly string[] s_textTargets = ["UTF8_STRING", "text/plain;charset=utf-8", "STRING", "TEXT", "text/plain"];
 
@@ -32,6 +31,7 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
     private int _incrServed;
     private int _incrActive;
     private int _incrRead;
+    private int _abandonedReads;
 
     public X11Clipboard(string displayName)
     {
@@ -51,6 +51,9 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
 
     /// <summary>A requestor that stops deleting the property (it crashed or gave up) loses its INCR transfer after this long.</summary>
     internal TimeSpan IncrTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a read waits for the owner's answer, and for each INCR chunk, before it gives up.</summary>
+    internal TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>INCR transfers read from other owners (for tests and diagnostics).</summary>
     internal int IncrTransfersRead => Volatile.Read(ref _incrRead);
@@ -195,7 +198,7 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
     private Interop.Xlib.XEvent? WaitForEvent(Func<Interop.Xlib.XEvent, bool> match, Stopwatch clock)
     {
         var pfd = new Interop.Libc.PollFd { Fd = Interop.Xlib.XConnectionNumber(_x!.Handle), Events = Interop.Libc.POLLIN };
-        while (clock.Elapsed < s_readTimeout)
+        while (clock.Elapsed < ReadTimeout)
         {
             _ = Interop.Xlib.XFlush(_x.Handle);
             if (PumpEvents(match) is { } ev)
@@ -476,15 +479,25 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
         X11Connection x = _x!;
         type = 0;
         format = 0;
-        nuint property = x.Atom("OPENDESK_SELECTION");
+        // After a read gave up, its owner may still write to the property it was given (a late answer, the next INCR
+        // chunk): later reads use another property, so such a write can never pass for their answer.
+        nuint property = x.Atom(_abandonedReads == 0 ? "OPENDESK_SELECTION" : $"OPENDESK_SELECTION_{_abandonedReads % 8}");
         nuint targetAtom = x.Atom(target);
         _ = Interop.Xlib.XDeleteProperty(x.Handle, _window, property);
         _ = Interop.Xlib.XConvertSelection(x.Handle, x.Atom("CLIPBOARD"), targetAtom, property, _window, Interop.Xlib.CurrentTime);
         var clock = Stopwatch.StartNew();
-        Interop.Xlib.XEvent? notify = WaitForEvent(e => e.Type == Interop.Xlib.SelectionNotify && (nuint)e.Pad[4] == _window && (nuint)e.Pad[6] == targetAtom, clock);
-        if (notify is not { } n || n.Pad[7] == 0)
+        Interop.Xlib.XEvent? notify = WaitForEvent(
+            e => e.Type == Interop.Xlib.SelectionNotify && (nuint)e.Pad[4] == _window && (nuint)e.Pad[6] == targetAtom && ((nuint)e.Pad[7] == property || e.Pad[7] == 0),
+            clock);
+        if (notify is not { } n)
         {
+            _abandonedReads++;
             return null;
+        }
+
+        if (n.Pad[7] == 0)
+        {
+            return null; // refused
         }
 
         PropertyValue? value = x.GetProperty(_window, property, delete: true);
@@ -509,6 +522,7 @@ internal sealed class X11Clipboard : IComputerClipboard, IDisposable
                 && (nuint)e.Pad[5] == property && (int)(e.Pad[7] & 0xFFFFFFFF) == 0, clock);
             if (ev is null)
             {
+                _abandonedReads++; // the owner waits for us to delete this chunk's property, and may still write to it
                 return null;
             }
 
