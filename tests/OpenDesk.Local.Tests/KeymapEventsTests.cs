@@ -36,24 +36,14 @@ public sealed class KeymapEventsTests(DesktopFixture desktop, ITestOutputHelper 
     {
         // Every keymap change sends every X client a MappingNotify (the window manager reloads its key bindings for each):
         // an independent client counts them for one typing call of characters that all need a temporary binding.
-        using X11Connection listener = X11Connection.TryOpen(Desktop.Display.DisplayName) ?? throw new InvalidOperationException("no X connection");
-        lock (listener.Gate)
-        {
-            _ = Interop.Xlib.XKeysymToKeycode(listener.Handle, 'a'); // Xlib asks for keymap notifications once it has a keymap
-        }
-
-        X11Input input = ((LinuxInput)Computer.Input).X11;
-        input.RestoreKeymap(); // an earlier test's bindings
-        using var explicitOnly = new RestoreOnlyExplicitly(input);
-        _ = CountMappingNotify(listener);
-
+        using var counter = new MappingNotifyCounter(Desktop.Display.DisplayName, ((LinuxInput)Computer.Input).X11);
         const string text = "αβγδεζηθικλμ"; // 12 distinct characters not on the keymap (at most 16 spare keycodes are used)
         var sw = Stopwatch.StartNew();
         await Computer.Input.TypeTextAsync(new TextInput(text, 0), Wait.Token);
         long typeMs = sw.ElapsedMilliseconds;
-        int bindNotifies = CountMappingNotify(listener);
-        input.RestoreKeymap();
-        int restoreNotifies = CountMappingNotify(listener);
+        int bindNotifies = counter.Take();
+        counter.Input.RestoreKeymap();
+        int restoreNotifies = counter.Take();
         output.WriteLine($"{text.Length} characters: typed in {typeMs} ms, {bindNotifies} MappingNotify to bind, {restoreNotifies} to restore");
 
         // Xlib turns each keymap change into a few MappingNotify (one per XKB map notification, 4-5 on Xvfb); binding the
@@ -65,55 +55,61 @@ public sealed class KeymapEventsTests(DesktopFixture desktop, ITestOutputHelper 
     [Fact]
     public async Task TypingMoreCharactersThanSpareKeycodes_RecyclesThemInTheChangeThatBindsTheNextOnes()
     {
-        using X11Connection listener = X11Connection.TryOpen(Desktop.Display.DisplayName) ?? throw new InvalidOperationException("no X connection");
-        lock (listener.Gate)
-        {
-            _ = Interop.Xlib.XKeysymToKeycode(listener.Handle, 'a');
-        }
-
-        X11Input input = ((LinuxInput)Computer.Input).X11;
-        input.RestoreKeymap();
-        using var explicitOnly = new RestoreOnlyExplicitly(input);
-        _ = CountMappingNotify(listener);
+        using var counter = new MappingNotifyCounter(Desktop.Display.DisplayName, ((LinuxInput)Computer.Input).X11);
 
         // 26 distinct characters, more than the 16 spare keycodes: bound in two changes, the second recycling the keycodes
         // of the first. A separate unbind before the second bind would make three changes.
         const string text = "абвгдеёжзийклмнопрстуфхцчш";
         await Computer.Input.TypeTextAsync(new TextInput(text, 0), Wait.Token);
-        int typingNotifies = CountMappingNotify(listener);
-        input.RestoreKeymap();
-        int oneChange = CountMappingNotify(listener);
+        int typingNotifies = counter.Take();
+        counter.Input.RestoreKeymap();
+        int oneChange = counter.Take();
         output.WriteLine($"{text.Length} characters: {typingNotifies} MappingNotify while typing, {oneChange} for one change (the restore)");
         Assert.InRange(oneChange, 1, 8);
         Assert.True(typingNotifies < (oneChange * 2) + (oneChange / 2), $"{typingNotifies} MappingNotify while typing is more than two keymap changes ({oneChange} each)");
     }
 
     /// <summary>
-    /// Turns the idle restore off for one test: a test thread stalled past it would see the restore counted with the
-    /// binding (or no restore left to count).
+    /// An independent X client counting the MappingNotify the server sends, for typing through the shared
+    /// <see cref="X11Input"/>: its earlier bindings are removed first, and its idle restore is off until dispose (a test
+    /// thread stalled past it would see the restore counted with the binding, or no restore left to count).
     /// </summary>
-    private sealed class RestoreOnlyExplicitly : IDisposable
+    private sealed class MappingNotifyCounter : IDisposable
     {
-        private readonly X11Input _input;
-        private readonly TimeSpan _was;
+        private readonly X11Connection _listener;
+        private readonly TimeSpan _restoreAfterIdle;
 
-        public RestoreOnlyExplicitly(X11Input input)
+        public MappingNotifyCounter(string display, X11Input input)
         {
-            _input = input;
-            _was = input.RestoreAfterIdle;
+            _listener = X11Connection.TryOpen(display) ?? throw new InvalidOperationException("no X connection");
+            lock (_listener.Gate)
+            {
+                _ = Interop.Xlib.XKeysymToKeycode(_listener.Handle, 'a'); // Xlib asks for keymap notifications once it has a keymap
+            }
+
+            Input = input;
+            input.RestoreKeymap(); // an earlier test's bindings
+            _restoreAfterIdle = input.RestoreAfterIdle;
             input.RestoreAfterIdle = Timeout.InfiniteTimeSpan;
+            _ = Take();
         }
 
-        public void Dispose() => _input.RestoreAfterIdle = _was;
-    }
+        public X11Input Input { get; }
 
-    /// <summary>The MappingNotify events the server has sent <paramref name="x"/> so far (discarded).</summary>
-    private static int CountMappingNotify(X11Connection x)
-    {
-        lock (x.Gate)
+        /// <summary>The MappingNotify events the server has sent since the last call (discarded).</summary>
+        public int Take()
         {
-            _ = x.SyncAndCheck();
-            return x.DrainEventsCountingMappingNotify();
+            lock (_listener.Gate)
+            {
+                _ = _listener.SyncAndCheck();
+                return _listener.DrainEventsCountingMappingNotify();
+            }
+        }
+
+        public void Dispose()
+        {
+            Input.RestoreAfterIdle = _restoreAfterIdle;
+            _listener.Dispose();
         }
     }
 }
