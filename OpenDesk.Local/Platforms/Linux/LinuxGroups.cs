@@ -158,16 +158,7 @@ internal sealed class LinuxApps(X11Windows windows) : IComputerApps
             windows.KillClient(w.Id);
         }
 
-        sw.Restart();
-        while (sw.Elapsed < s_gracefulTimeout && alive.Any(ProcessTree.IsAlive))
-        {
-            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-        }
-
-        foreach (int pid in alive.Where(ProcessTree.IsAlive))
-        {
-            _ = Interop.Libc.kill(pid, Interop.Libc.SIGKILL);
-        }
+        await ProcessTree.WaitForExitOrKillAsync(alive, s_gracefulTimeout, cancellationToken).ConfigureAwait(false);
     }
 
     private List<Window> Match(string name)

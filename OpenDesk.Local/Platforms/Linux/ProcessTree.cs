@@ -144,11 +144,18 @@ internal static class ProcessTree
 
     /// <summary>Waits for the PIDs to exit; SIGKILLs the ones still alive after <paramref name="timeout"/>.</summary>
     public static void WaitForExitOrKill(IReadOnlyCollection<int> pids, TimeSpan timeout)
+        => WaitForExitOrKillAsync(pids, timeout, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Waits for the PIDs to exit; SIGKILLs the ones still alive after <paramref name="timeout"/> and returns once
+    /// those are gone too (or zombies; at most 2 s more: SIGKILL is delivered asynchronously), so callers never see
+    /// them alive.
+    /// </summary>
+    public static async ValueTask WaitForExitOrKillAsync(IReadOnlyCollection<int> pids, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < timeout && pids.Any(IsAlive))
+        if (await WaitGoneAsync(pids, timeout, cancellationToken).ConfigureAwait(false))
         {
-            Thread.Sleep(20);
+            return;
         }
 
         List<int> killed = [.. pids.Where(IsAlive)];
@@ -157,11 +164,23 @@ internal static class ProcessTree
             _ = Interop.Libc.kill(pid, Interop.Libc.SIGKILL);
         }
 
-        // SIGKILL is delivered asynchronously: return once they are gone (or zombies), so callers never see them alive.
-        sw.Restart();
-        while (sw.Elapsed < TimeSpan.FromSeconds(2) && killed.Any(IsAlive))
+        _ = await WaitGoneAsync(killed, TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>True once none of <paramref name="pids"/> is alive; false when <paramref name="timeout"/> passed first.</summary>
+    private static async ValueTask<bool> WaitGoneAsync(IReadOnlyCollection<int> pids, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var sw = Stopwatch.StartNew();
+        while (pids.Any(IsAlive))
         {
-            Thread.Sleep(20);
+            if (sw.Elapsed >= timeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
         }
+
+        return true;
     }
 }
